@@ -1,0 +1,79 @@
+/**
+ * @module
+ * Training entry point: runs a {@link RunSpec} on the WebGPU trainer or the CPU reference trainer
+ * and returns every instance's parameters, loss curve, snapshots, and best-of-k selection.
+ */
+import type { RunSpec } from "./spec.ts";
+import { validateRun } from "./spec.ts";
+
+/** Which trainer runs: WGSL kernels through WebGPU, or the f64 CPU reference. */
+export type Backend = "webgpu" | "cpu";
+
+/** Called now and then with the optimisation steps done and the total (summed over instances for the CPU). */
+export type ProgressCallback = (done: number, total: number) => void;
+
+/** Parameters and loss of every instance after `step` optimisation steps. */
+export interface Snapshot {
+  step: number;
+  /** Per instance, laid out as `paramLayout(model)`. */
+  params: Float64Array[];
+  /** Per instance: the batch loss of these parameters (at the last step: the final loss estimate). */
+  loss: number[];
+}
+
+/** What a trainer returns. */
+export interface TrainResult {
+  backend: Backend;
+  /** Final parameters per instance, laid out as `paramLayout(model)`. */
+  params: Float64Array[];
+  /** Per instance, the batch loss at every step t = 0..steps−1 (parameters after t updates). */
+  losses: Float32Array[];
+  /** Per instance, the mean batch loss over the last {@link finalLossWindow} steps. */
+  finalLoss: number[];
+  /** Per instance, true for the lowest final loss among the restarts of its configuration. */
+  selected: boolean[];
+  snapshots: Snapshot[];
+  seconds: number;
+}
+
+/** Steps averaged into the final loss: min(100, ⌈steps/10⌉). */
+export function finalLossWindow(steps: number): number {
+  return Math.min(100, Math.ceil(steps / 10));
+}
+
+/** Mean of the last {@link finalLossWindow} entries of a loss curve. */
+export function finalLoss(curve: ArrayLike<number>): number {
+  const window = finalLossWindow(curve.length);
+  let sum = 0;
+  for (let t = curve.length - window; t < curve.length; t++) sum += curve[t];
+  return sum / window;
+}
+
+/** Best-of-k: marks, within each configuration, the instance with the lowest final loss. */
+export function selectBest(configs: number[], losses: number[]): boolean[] {
+  const best = new Map<number, number>();
+  configs.forEach((config, k) => {
+    const current = best.get(config);
+    if (current === undefined || losses[k] < losses[current]) best.set(config, k);
+  });
+  return configs.map((config, k) => best.get(config) === k);
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  backend: Backend;
+  onProgress?: ProgressCallback;
+  /** WebGPU only: "split" forces one dispatch per phase (tests compare both drivers). */
+  kernel?: "auto" | "split";
+}
+
+/** Validates a run and trains it on the chosen backend. */
+export async function train(run: RunSpec, options: TrainOptions): Promise<TrainResult> {
+  validateRun(run);
+  if (options.backend === "cpu") {
+    const { trainCpu } = await import("./cpu_trainer.ts");
+    return trainCpu(run, options.onProgress);
+  }
+  const { trainWebGpu } = await import("./webgpu_trainer.ts");
+  return trainWebGpu(run, options.onProgress, options.kernel);
+}
