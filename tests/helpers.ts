@@ -1,0 +1,72 @@
+/**
+ * @module
+ * Shared test helpers: tolerance assertions, small run builders, and the WebGPU gate
+ * (tests that need an adapter are ignored without one, unless REQUIRE_WEBGPU=1, as in CI).
+ */
+import assert from "node:assert/strict";
+import { gpuAdapter } from "../lib/gpu.ts";
+import {
+  type DataSpec,
+  INDEPENDENT_DATA,
+  type ModelSpec,
+  NOTEBOOK_OPTIMIZER,
+  type OptimizerSpec,
+  type RunSpec,
+  sweepInstances,
+} from "../lib/spec.ts";
+
+/** Asserts |actual − expected| ≤ tolerance. */
+export function assertClose(actual: number, expected: number, tolerance: number, what = ""): void {
+  assert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    `${what} ${actual} is not within ${tolerance} of ${expected}`,
+  );
+}
+
+/** Largest |a_k − b_k| over max_k |b_k|: the norm-relative difference of two vectors. */
+export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let difference = 0;
+  let scale = 0;
+  for (let k = 0; k < b.length; k++) {
+    difference = Math.max(difference, Math.abs(a[k] - b[k]));
+    scale = Math.max(scale, Math.abs(b[k]));
+  }
+  return difference / scale;
+}
+
+const adapter = await gpuAdapter();
+if (!adapter && Deno.env.get("REQUIRE_WEBGPU") === "1") {
+  throw new Error("REQUIRE_WEBGPU=1 but no WebGPU adapter was found");
+}
+/** True where no WebGPU adapter exists: WebGPU tests are then ignored. */
+export const noWebGpu = adapter === null;
+
+/** A run with uniform importance and density per instance, for tests. */
+export function testRun(options: {
+  model: ModelSpec;
+  importance: (i: number) => number;
+  densities: number[];
+  steps: number;
+  batch?: number;
+  data?: DataSpec;
+  optimizer?: OptimizerSpec;
+  restarts?: number;
+  seed?: number;
+  l1?: number;
+  snapshotSteps?: number[];
+}): RunSpec {
+  const { model } = options;
+  const importance = Array.from({ length: model.n }, (_, i) => options.importance(i));
+  const points = options.densities.map((p) => ({ importance, density: Array(model.n).fill(p) }));
+  return {
+    model,
+    data: options.data ?? INDEPENDENT_DATA,
+    optimizer: options.optimizer ?? NOTEBOOK_OPTIMIZER,
+    init: { kind: "notebook", fanInstances: points.length },
+    batch: options.batch ?? 1024,
+    steps: options.steps,
+    l1: options.l1 ?? 0,
+    instances: sweepInstances(points, options.restarts ?? 1, options.seed ?? 0),
+    snapshotSteps: options.snapshotSteps ?? [],
+  };
+}
