@@ -61,7 +61,9 @@ Deno.test("drawSample() anticorrelated sets: never two active, set active w.p. p
 
 Deno.test("drawSample() signed values are U[−1,1] for the absolute-value task (O4)", () => {
   const data: DataSpec = { ...INDEPENDENT_DATA, values: "signed" };
-  const nonZero = samples(data, 10, 0.5, 40_000).flatMap((x) => Array.from(x)).filter((v) => v !== 0);
+  const nonZero = samples(data, 10, 0.5, 40_000).flatMap((x) => Array.from(x)).filter((v) =>
+    v !== 0
+  );
   const mean = nonZero.reduce((a, v) => a + v, 0) / nonZero.length;
   const meanSquare = nonZero.reduce((a, v) => a + v * v, 0) / nonZero.length;
   assertClose(mean, 0, 0.005, "mean");

@@ -3,16 +3,33 @@ import { UserError } from "../lib/errors.ts";
 import { reluOutputModel, validateRun } from "../lib/spec.ts";
 import { testRun } from "./helpers.ts";
 
-const valid = testRun({ model: reluOutputModel(5, 2), importance: () => 1, densities: [0.1], steps: 10 });
+const valid = testRun({
+  model: reluOutputModel(5, 2),
+  importance: () => 1,
+  densities: [0.1],
+  steps: 10,
+});
 
 Deno.test("validateRun() names the field and its accepted range", () => {
   const cases: [string, object, RegExp][] = [
-    ["m", { model: { ...valid.model, m: 0 } }, /^model\.m must be an integer in \[1, 64\] \(got 0\)$/],
+    [
+      "m",
+      { model: { ...valid.model, m: 0 } },
+      /^model\.m must be an integer in \[1, 64\] \(got 0\)$/,
+    ],
     ["density", {
       instances: [{ ...valid.instances[0], density: [0.1, 0.1, 2, 0.1, 0.1] }],
     }, /^instances\[0\]\.density\[2\] must be a number in \[0, 1\] \(got 2\)$/],
-    ["setSize", { data: { ...valid.data, correlation: "correlated", setSize: 3 } }, /^data\.setSize must divide model\.n = 5/],
-    ["schedule", { optimizer: { ...valid.optimizer, schedule: "step" } }, /^optimizer\.schedule must be one of/],
+    [
+      "setSize",
+      { data: { ...valid.data, correlation: "correlated", setSize: 3 } },
+      /^data\.setSize must divide model\.n = 5/,
+    ],
+    [
+      "schedule",
+      { optimizer: { ...valid.optimizer, schedule: "step" } },
+      /^optimizer\.schedule must be one of/,
+    ],
     ["batch", { batch: 0.5 }, /^batch must be an integer/],
   ];
   validateRun(valid);

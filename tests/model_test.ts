@@ -56,6 +56,13 @@ Deno.test("lossAndGradient() uses the notebook's normalisation: paper loss / n, 
   // W = 0, b = 0: x' = 0, so the paper's per-sample loss is Σ_i I_i x_i².
   const paperLoss = [1 + 3 * 0.25, 4 * 0.0625];
   const expected = (paperLoss[0] + paperLoss[1]) / 2 / model.n;
-  const loss = lossAndGradient(model, params, batch, importance, 0, new Float64Array(params.length));
+  const loss = lossAndGradient(
+    model,
+    params,
+    batch,
+    importance,
+    0,
+    new Float64Array(params.length),
+  );
   assert.ok(Math.abs(loss - expected) < 1e-12, `${loss} vs ${expected}`);
 });

@@ -13,49 +13,64 @@ import { noWebGpu, relativeDifference, testRun } from "./helpers.ts";
 
 /** Every model family and data generator, 60 steps, small batches so the CPU oracle is quick. */
 const cases: [string, RunSpec][] = [
-  ["linear, independent, AdamW constant", testRun({
-    model: linearModel(8, 3),
-    importance: (i) => 0.7 ** i,
-    densities: [1, 0.3],
-    steps: 60,
-    batch: 48,
-  })],
-  ["ReLU output, correlated pairs, notebook cosine", testRun({
-    model: reluOutputModel(6, 2),
-    importance: () => 1,
-    densities: [0.2, 0.05],
-    steps: 60,
-    batch: 64,
-    data: { ...INDEPENDENT_DATA, correlation: "correlated", setSize: 2 },
-    optimizer: { ...NOTEBOOK_OPTIMIZER, schedule: "cosine", lr: 1e-2 },
-  })],
-  ["ReLU hidden, anticorrelated triples, Adam linear", testRun({
-    model: reluHiddenModel(9, 4),
-    importance: (i) => 0.75 ** i,
-    densities: [0.6],
-    steps: 60,
-    batch: 40,
-    data: { ...INDEPENDENT_DATA, correlation: "anticorrelated", setSize: 3 },
-    optimizer: { ...NOTEBOOK_OPTIMIZER, kind: "adam", weightDecay: 0, schedule: "linear" },
-  })],
-  ["absolute value (untied), signed values, L1 on h", testRun({
-    model: absValueModel(5, 6),
-    importance: (i) => 0.8 ** i,
-    densities: [0.5, 0.1],
-    steps: 60,
-    batch: 50,
-    l1: 0.05,
-    data: { ...INDEPENDENT_DATA, values: "signed" },
-  })],
-  ["ReLU output, fixed normalised dataset, warm-up cosine", testRun({
-    model: reluOutputModel(12, 2),
-    importance: () => 1,
-    densities: [0.2],
-    steps: 60,
-    batch: 30,
-    data: { ...INDEPENDENT_DATA, datasetSize: 30, normalize: true },
-    optimizer: { ...NOTEBOOK_OPTIMIZER, schedule: "warmup_cosine", warmupSteps: 10 },
-  })],
+  [
+    "linear, independent, AdamW constant",
+    testRun({
+      model: linearModel(8, 3),
+      importance: (i) => 0.7 ** i,
+      densities: [1, 0.3],
+      steps: 60,
+      batch: 48,
+    }),
+  ],
+  [
+    "ReLU output, correlated pairs, notebook cosine",
+    testRun({
+      model: reluOutputModel(6, 2),
+      importance: () => 1,
+      densities: [0.2, 0.05],
+      steps: 60,
+      batch: 64,
+      data: { ...INDEPENDENT_DATA, correlation: "correlated", setSize: 2 },
+      optimizer: { ...NOTEBOOK_OPTIMIZER, schedule: "cosine", lr: 1e-2 },
+    }),
+  ],
+  [
+    "ReLU hidden, anticorrelated triples, Adam linear",
+    testRun({
+      model: reluHiddenModel(9, 4),
+      importance: (i) => 0.75 ** i,
+      densities: [0.6],
+      steps: 60,
+      batch: 40,
+      data: { ...INDEPENDENT_DATA, correlation: "anticorrelated", setSize: 3 },
+      optimizer: { ...NOTEBOOK_OPTIMIZER, kind: "adam", weightDecay: 0, schedule: "linear" },
+    }),
+  ],
+  [
+    "absolute value (untied), signed values, L1 on h",
+    testRun({
+      model: absValueModel(5, 6),
+      importance: (i) => 0.8 ** i,
+      densities: [0.5, 0.1],
+      steps: 60,
+      batch: 50,
+      l1: 0.05,
+      data: { ...INDEPENDENT_DATA, values: "signed" },
+    }),
+  ],
+  [
+    "ReLU output, fixed normalised dataset, warm-up cosine",
+    testRun({
+      model: reluOutputModel(12, 2),
+      importance: () => 1,
+      densities: [0.2],
+      steps: 60,
+      batch: 30,
+      data: { ...INDEPENDENT_DATA, datasetSize: 30, normalize: true },
+      optimizer: { ...NOTEBOOK_OPTIMIZER, schedule: "warmup_cosine", warmupSteps: 10 },
+    }),
+  ],
 ];
 
 for (const kernel of ["auto", "split"] as const) {
@@ -73,7 +88,10 @@ for (const kernel of ["auto", "split"] as const) {
           const losses = relativeDifference(gpu.losses[k], cpu.losses[k]);
           assert.ok(losses <= 1e-4, `instance ${k}: losses differ by ${losses}`);
           gpu.snapshots.forEach((snapshot, slot) => {
-            const difference = relativeDifference(snapshot.params[k], cpu.snapshots[slot].params[k]);
+            const difference = relativeDifference(
+              snapshot.params[k],
+              cpu.snapshots[slot].params[k],
+            );
             assert.ok(difference <= 1e-4, `snapshot ${snapshot.step}: ${difference}`);
           });
         });

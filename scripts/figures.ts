@@ -1,0 +1,26 @@
+/**
+ * @module
+ * `deno task figures`: regenerates every paper section's figures, one section script after
+ * another, passing its flags (`--out`, `--seed`, `--scale`, `--backend`, ...) to each.
+ */
+import { runMain, UserError } from "../lib/errors.ts";
+
+/** The section scripts, in the paper's order (`scripts/<name>.ts`, each also a `deno task`). */
+export const SECTIONS: string[] = [];
+
+await runMain(async () => {
+  if (SECTIONS.length === 0) {
+    console.error("no section scripts yet");
+    return;
+  }
+  for (const section of SECTIONS) {
+    const script = new URL(`./${section}.ts`, import.meta.url).pathname;
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", script, ...Deno.args],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn().status;
+    if (code === 2) throw new UserError(`${section}: see the message above`);
+    if (code !== 0) Deno.exit(code);
+  }
+});
