@@ -145,7 +145,7 @@ export const INDEPENDENT_DATA: DataSpec = {
 export interface ParamLayout {
   /** W (or W₁), m×n row-major: W[j·n + i]. */
   w1: number;
-  /** W₂, n×m row-major (untied only; equals `bias` offset span 0 when tied). */
+  /** W₂, n×m row-major (untied only; when tied it starts where b does and holds nothing). */
   w2: number;
   /** b, length n. */
   bias: number;
