@@ -1,0 +1,101 @@
+/**
+ * @module
+ * What `deno task bench` measures: the notebook's three sweep workloads as run specs, the dense
+ * multiply-add count of one training step, the median, and the process's peak memory.
+ */
+import {
+  INDEPENDENT_DATA,
+  NOTEBOOK_OPTIMIZER,
+  reluOutputModel,
+  type RunSpec,
+  sweepInstances,
+} from "./spec.ts";
+
+/** The notebook's batch size. */
+export const NOTEBOOK_BATCH = 1024;
+
+/**
+ * A benchmark workload: a ReLU-output model with `instances` instances, and the training steps of
+ * one timed run on each backend (ours, and the PyTorch notebook loop), chosen so that a run takes
+ * roughly 0.5–2 s on a 2-core machine.
+ */
+export interface Workload {
+  /** "NxM", the name `--workload` takes. */
+  name: string;
+  n: number;
+  m: number;
+  instances: number;
+  steps: { webgpu: number; cpu: number; torch: number };
+}
+
+/**
+ * The notebook's sweep shapes: the intro figure (n=5, m=2, 10 instances), the main experiment's
+ * shape (n=20, m=5, 7 instances) and the feature-geometry cell (n=200, m=20, 20 instances).
+ */
+export const WORKLOADS: readonly Workload[] = [
+  { name: "5x2", n: 5, m: 2, instances: 10, steps: { webgpu: 3000, cpu: 150, torch: 300 } },
+  { name: "20x5", n: 20, m: 5, instances: 7, steps: { webgpu: 300, cpu: 50, torch: 150 } },
+  { name: "200x20", n: 200, m: 20, instances: 20, steps: { webgpu: 2, cpu: 2, torch: 6 } },
+];
+
+/**
+ * The notebook's training at a workload's shape: importance 1, density 20^(−k/(K−1)) for
+ * instance k of K (the sweeps' `20**-linspace(0, 1, K)`), the notebook's xavier quirk with
+ * K instances, AdamW lr 1e-3, fresh data every step. Needs K ≥ 2.
+ */
+export function workloadRun(workload: Workload, steps: number, batch = NOTEBOOK_BATCH): RunSpec {
+  const { n, m, instances } = workload;
+  const points = Array.from({ length: instances }, (_, k) => ({
+    importance: Array<number>(n).fill(1),
+    density: Array<number>(n).fill(20 ** (-k / (instances - 1))),
+  }));
+  return {
+    model: reluOutputModel(n, m),
+    data: INDEPENDENT_DATA,
+    optimizer: NOTEBOOK_OPTIMIZER,
+    init: { kind: "notebook", fanInstances: instances },
+    batch,
+    steps,
+    l1: 0,
+    instances: sweepInstances(points, 1, 0),
+    snapshotSteps: [],
+  };
+}
+
+/**
+ * FLOPs of one training step of one instance of the tied model x' = act(Wᵀ(W x) + b), W m×n,
+ * counted densely (zero features count as work) at 2 FLOPs per multiply-add. Per batch row, each
+ * of these is n·m multiply-adds:
+ * forward  z = W x, o = Wᵀ z;
+ * backward ∂W += z gᵀ (through Wᵀ), δ = W g (back to the hidden layer), ∂W += δ xᵀ (through W),
+ * where g = ∂L/∂o. Total 10·B·n·m. Not counted: the O(B·n) elementwise work (bias, ReLU, error,
+ * loss, ∂b) and the O(n·m) AdamW update.
+ */
+export function stepFlops(n: number, m: number, batch: number): number {
+  return 2 * 5 * batch * n * m;
+}
+
+/** The median of a non-empty list (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * The process's peak resident set size in bytes: the kernel's high-water mark VmHWM where
+ * /proc/self/status exists, else the current `Deno.memoryUsage().rss` (sample it after each run
+ * and take the maximum). Resident memory of the whole process: Deno itself, the JS heap, and the
+ * WebGPU driver's host allocations (on lavapipe that includes the "GPU" buffers; on a real GPU,
+ * device memory is not counted).
+ */
+export function peakMemoryBytes(): number {
+  const rss = Deno.memoryUsage().rss;
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kib = status.match(/^VmHWM:\s+(\d+) kB$/m);
+    return kib ? Math.max(rss, Number(kib[1]) * 1024) : rss;
+  } catch {
+    return rss;
+  }
+}

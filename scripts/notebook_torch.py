@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The official notebook's training loop (toy_models.ipynb: Model, generate_batch, optimize), for
+timing against `deno task bench --compare`.
+
+Same model, data, loss, optimiser and init as the notebook: W of shape (instances, n, m) with
+nn.init.xavier_normal_ (its fan quirk included), b zeros, out = ReLU(einsum(einsum(x, W), W) + b);
+a fresh batch feat * (rand <= p) every step with p = 20**-linspace(0, 1, instances) per instance
+and importance 1; loss = (importance * (|batch| - out)**2) averaged over batch and features,
+summed over instances; AdamW(lr=1e-3) with the notebook's per-step constant lr schedule. All
+instances train together in one batched tensor. Single-threaded (torch.set_num_threads(1)), on
+the CPU.
+
+Usage: notebook_torch.py N M INSTANCES BATCH STEPS [RUNS]
+Runs one untimed warm-up block of STEPS steps, then RUNS (default 1) timed blocks of STEPS steps,
+and prints one JSON object: {"steps_per_s": ..., "instance_steps_per_s": ...}, the median over
+the timed blocks (instance_steps_per_s = INSTANCES * steps_per_s).
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Model(nn.Module):
+    def __init__(self, n_features, n_hidden, n_instances):
+        super().__init__()
+        self.n_features = n_features
+        self.n_instances = n_instances
+        self.W = nn.Parameter(torch.empty((n_instances, n_features, n_hidden)))
+        nn.init.xavier_normal_(self.W)
+        self.b_final = nn.Parameter(torch.zeros((n_instances, n_features)))
+        self.feature_probability = (20 ** -torch.linspace(0, 1, n_instances))[:, None]
+        self.importance = torch.ones(())
+
+    def forward(self, features):
+        hidden = torch.einsum("...if,ifh->...ih", features, self.W)
+        out = torch.einsum("...ih,ifh->...if", hidden, self.W)
+        return F.relu(out + self.b_final)
+
+    def generate_batch(self, n_batch):
+        shape = (n_batch, self.n_instances, self.n_features)
+        feat = torch.rand(shape)
+        return torch.where(torch.rand(shape) <= self.feature_probability, feat, torch.zeros(()))
+
+
+def constant_lr(*_):
+    return 1.0
+
+
+def optimize(model, opt, n_batch, steps, lr=1e-3, lr_scale=constant_lr):
+    for step in range(steps):
+        step_lr = lr * lr_scale(step, steps)
+        for group in opt.param_groups:
+            group["lr"] = step_lr
+        opt.zero_grad(set_to_none=True)
+        batch = model.generate_batch(n_batch)
+        out = model(batch)
+        error = model.importance * (batch.abs() - out) ** 2
+        loss = error.mean(dim=(0, 2)).sum()  # einops.reduce(error, "b i f -> i", "mean").sum()
+        loss.backward()
+        opt.step()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for name in ("n", "m", "instances", "batch", "steps"):
+        parser.add_argument(name, type=int)
+    parser.add_argument("runs", type=int, nargs="?", default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    model = Model(args.n, args.m, args.instances)
+    opt = torch.optim.AdamW(list(model.parameters()), lr=1e-3)
+    optimize(model, opt, args.batch, args.steps)
+    rates = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        optimize(model, opt, args.batch, args.steps)
+        rates.append(args.steps / (time.perf_counter() - started))
+    steps_per_s = statistics.median(rates)
+    print(json.dumps({
+        "steps_per_s": steps_per_s,
+        "instance_steps_per_s": args.instances * steps_per_s,
+    }))
+
+
+if __name__ == "__main__":
+    main()
