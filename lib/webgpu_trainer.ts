@@ -43,11 +43,17 @@ function workgroupSize(device: GPUDevice): number {
 }
 
 /** The kernel entry points: the fused driver, and the four phases of the split driver. */
-type EntryPoint = "train_fused" | "embed_rows" | "backprop_rows" | "update_params" | "finish_step";
+type EntryPoint =
+  | "train_fused"
+  | "embed_rows"
+  | "backprop_rows"
+  | "update_params"
+  | "update_features"
+  | "finish_step";
 
 interface Kernels {
   layout: GPUBindGroupLayout;
-  pipelines: Record<EntryPoint, GPUComputePipeline>;
+  pipelines: Partial<Record<EntryPoint, GPUComputePipeline>>;
 }
 
 const kernelCache = new Map<string, Kernels>();
@@ -74,14 +80,20 @@ function bindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
   });
 }
 
-/** The pipelines for a run's shape, compiled once per process and set of override constants. */
-async function trainKernels(device: GPUDevice, run: RunSpec): Promise<Kernels> {
+/** The pipelines for a run's shape and plan, compiled once per process and set of overrides. */
+async function trainKernels(
+  device: GPUDevice,
+  run: RunSpec,
+  plan: KernelPlan,
+): Promise<Kernels> {
   const { model, data, optimizer } = run;
   const constants: Record<string, number> = {
     N: model.n,
     M: model.m,
     BATCH: run.batch,
-    WG: workgroupSize(device),
+    WG: plan.workgroup,
+    PARTIALS: plan.mode === "fused" ? fusedPartials(run, plan.workgroup) : 1,
+    ROW_BLOCKS: Number(plan.rowBlock === 4),
     TIED: Number(model.tied),
     HIDDEN_RELU: Number(model.hidden === "relu"),
     OUTPUT_RELU: Number(model.output === "relu"),
@@ -96,7 +108,7 @@ async function trainKernels(device: GPUDevice, run: RunSpec): Promise<Kernels> {
   const key = JSON.stringify(constants);
   const cached = kernelCache.get(key);
   if (cached) return cached;
-  const workgroupBytes = (constants.WG + 1) * 4;
+  const workgroupBytes = plan.mode === "fused" ? fusedWorkgroupBytes(run, plan.workgroup) : 4;
   if (workgroupBytes > device.limits.maxComputeWorkgroupStorageSize) {
     throw new Error(`train.wgsl needs ${workgroupBytes} B of workgroup storage`);
   }
@@ -104,56 +116,113 @@ async function trainKernels(device: GPUDevice, run: RunSpec): Promise<Kernels> {
     const module = device.createShaderModule({ code: randomSource + trainSource });
     const layout = bindGroupLayout(device);
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
-    const entryPoints: EntryPoint[] = [
-      "train_fused",
-      "embed_rows",
-      "backprop_rows",
-      "update_params",
-      "finish_step",
-    ];
+    const entryPoints: EntryPoint[] = plan.mode === "fused"
+      ? ["train_fused"]
+      : ["embed_rows", "backprop_rows", plan.update, "finish_step"];
     const pipelines = Object.fromEntries(entryPoints.map((entryPoint) => [
       entryPoint,
       device.createComputePipeline({
         layout: pipelineLayout,
         compute: { module, entryPoint, constants },
       }),
-    ])) as Record<EntryPoint, GPUComputePipeline>;
+    ])) as Partial<Record<EntryPoint, GPUComputePipeline>>;
     return { layout, pipelines };
   });
   kernelCache.set(key, kernels);
   return kernels;
 }
 
+/** Most features (n), hidden units (m) and parameters (P) the fused driver holds per invocation. */
+const MAX_FUSED_FEATURES = 64;
+const MAX_HIDDEN = 64;
+const MAX_FUSED_PARAMS = 256;
+/** Invocations per workgroup of the fused driver (measured best on lavapipe for n ≤ 20). */
+const FUSED_WORKGROUP = 16;
 /**
- * Upper bounds on one invocation's loop iterations, counting every loop of `train.wgsl` as if no
- * input were zero: per batch row in phase 1 (1 + n + n·m + n + m) and phase 2 (1 + 2m + n(1 + 2m)),
- * per parameter in phase 3 (1 + B).
+ * Loop trip counts above which lavapipe stops unrolling (measured: loops of up to 32 iterations
+ * with override-constant bounds unroll). Where n·m exceeds it, the fused driver takes its rows
+ * four at a time (measured faster there; slower where the loops unroll).
  */
-export function loopIterations(
-  run: RunSpec,
-): { embedRow: number; backpropRow: number; update: number } {
-  const { n, m } = run.model;
-  return {
-    embedRow: 1 + n + n * m + n + m,
-    backpropRow: 1 + 2 * m + n * (1 + 2 * m),
-    update: 1 + run.batch,
-  };
+const UNROLLED_LOOP = 32;
+
+/** Workgroup partials of the fused driver: (P + 1)·WG, P parameters and the loss per invocation. */
+function fusedPartials(run: RunSpec, workgroup: number): number {
+  return (paramLayout(run.model).count + 1) * workgroup;
+}
+
+/** Workgroup storage of the fused driver in bytes: the partials and the shared step counter. */
+function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
+  return (fusedPartials(run, workgroup) + 1) * 4;
 }
 
 /**
- * How the kernel runs a step: fused, `stepsPerDispatch` whole steps per workgroup per dispatch,
- * when one step's iterations (⌈B/WG⌉ rows of phases 1–2, ⌈P/WG⌉ parameters, the loss sum) fit
- * the {@link LOOP_BUDGET}; else split, one dispatch per phase.
+ * Upper bounds on one invocation's loop iterations, counting every loop of `train.wgsl` as if no
+ * input were zero and as if no loop were unrolled, a loop of k iterations as k + 1 (lavapipe
+ * counts the exit test too): per batch row or four-row block of the fused driver
+ * (4nm + 8n + 5m + 7), per batch
+ * row in the split driver's phase 1 (nm + 3n + 2m + 4) and phase 2 (2nm + 3n + 2m + 3), per
+ * parameter in its per-parameter phase 3 (1 + B), per four-feature block in its per-feature
+ * phase 3 ((B + 1)(2m + 3) + 4(m + 1) + 5).
+ */
+export function loopIterations(
+  run: RunSpec,
+): {
+  fusedRow: number;
+  embedRow: number;
+  backpropRow: number;
+  update: number;
+  updateFeature: number;
+} {
+  const { n, m } = run.model;
+  return {
+    fusedRow: 4 * n * m + 8 * n + 5 * m + 7,
+    embedRow: n * m + 3 * n + 2 * m + 4,
+    backpropRow: 2 * n * m + 3 * n + 2 * m + 3,
+    update: 1 + run.batch,
+    updateFeature: (run.batch + 1) * (2 * m + 3) + 4 * (m + 1) + 5,
+  };
+}
+
+/** How the kernel runs: the driver, whole steps per dispatch and invocations per workgroup. */
+export interface KernelPlan {
+  mode: "fused" | "split";
+  /** Rows the fused driver takes at a time per invocation: 1, or 4 where n·m > UNROLLED_LOOP. */
+  rowBlock: 1 | 4;
+  /** The split driver's phase 3: an invocation per four features or per parameter. */
+  update: "update_features" | "update_params";
+  stepsPerDispatch: number;
+  workgroup: number;
+}
+
+/**
+ * How the kernel runs a step. Fused, `stepsPerDispatch` whole steps per workgroup per dispatch
+ * with {@link FUSED_WORKGROUP} invocations, when n, m and P fit its per-invocation arrays, its
+ * (P + 1)·WG partials fit `workgroupStorage` bytes and one dispatch's loop iterations fit the
+ * {@link LOOP_BUDGET}: (n + 1) + 1 per dispatch, and per step 1 + 2(P + 2) (zeroing, partial
+ * writes) + 1 + ⌈B/(WG·rowBlock)⌉(1 + fused row) + 1 + ⌈(P + 1)/WG⌉(WG + 2) (partial
+ * sums). Else split, one dispatch per phase with `workgroup` invocations, phase 3 per four
+ * features where its loops fit the budget, else per parameter.
  */
 export function kernelPlan(
   run: RunSpec,
   workgroup: number,
-): { mode: "fused" | "split"; stepsPerDispatch: number } {
+  workgroupStorage: number,
+): KernelPlan {
   const loops = loopIterations(run);
-  const perStep = 1 + Math.ceil(run.batch / workgroup) * (loops.embedRow + loops.backpropRow) +
-    Math.ceil(paramLayout(run.model).count / workgroup) * loops.update + workgroup;
-  const steps = Math.min(MAX_STEPS_PER_DISPATCH, Math.floor(LOOP_BUDGET / perStep));
-  if (steps >= 1) return { mode: "fused", stepsPerDispatch: steps };
+  const params = paramLayout(run.model).count;
+  const fused = Math.min(FUSED_WORKGROUP, workgroup);
+  const fits = run.model.n <= MAX_FUSED_FEATURES && run.model.m <= MAX_HIDDEN &&
+    params < MAX_FUSED_PARAMS && fusedWorkgroupBytes(run, fused) <= workgroupStorage;
+  const rowBlock = run.model.n * run.model.m > UNROLLED_LOOP ? 4 : 1;
+  const perStep = 1 + 2 * (params + 2) + 1 +
+    Math.ceil(run.batch / (fused * rowBlock)) * (1 + loops.fusedRow) +
+    1 + Math.ceil((params + 1) / fused) * (fused + 2);
+  const fusedSteps = Math.floor((LOOP_BUDGET - run.model.n - 2) / perStep);
+  const steps = Math.min(MAX_STEPS_PER_DISPATCH, fusedSteps);
+  const update = loops.updateFeature <= LOOP_BUDGET ? "update_features" : "update_params";
+  if (fits && steps >= 1) {
+    return { mode: "fused", rowBlock, update, stepsPerDispatch: steps, workgroup: fused };
+  }
   const longest = Math.max(loops.embedRow, loops.backpropRow, loops.update);
   if (longest > LOOP_BUDGET) {
     throw new UserError(
@@ -161,7 +230,7 @@ export function kernelPlan(
         `the ${LOOP_BUDGET} that lavapipe allows; lower n, m or batch, or use --backend cpu`,
     );
   }
-  return { mode: "split", stepsPerDispatch: 1 };
+  return { mode: "split", rowBlock, update, stepsPerDispatch: 1, workgroup };
 }
 
 function storage(
@@ -245,9 +314,15 @@ async function trainGroup(
   const { model, optimizer, steps } = run;
   const count = run.instances.length;
   const layout = paramLayout(model);
-  const kernels = await trainKernels(device, run);
-  const plan = kernelPlan(run, workgroupSize(device));
-  if (kernel === "split") Object.assign(plan, { mode: "split", stepsPerDispatch: 1 });
+  const plan = kernelPlan(
+    run,
+    workgroupSize(device),
+    device.limits.maxComputeWorkgroupStorageSize,
+  );
+  if (kernel === "split") {
+    Object.assign(plan, { mode: "split", stepsPerDispatch: 1, workgroup: workgroupSize(device) });
+  }
+  const kernels = await trainKernels(device, run, plan);
 
   const params = new Float32Array(count * layout.count);
   const features = new Float32Array(count * 2 * model.n);
@@ -318,11 +393,11 @@ async function trainGroup(
   });
   let current = 0;
   let stepsPerSubmit = 4 * plan.stepsPerDispatch;
-  const workgroup = workgroupSize(device);
+  const { workgroup } = plan;
   const encodeSteps = (pass: GPUComputePassEncoder, from: number, to: number) => {
     pass.setBindGroup(0, bindGroup);
     if (plan.mode === "fused") {
-      pass.setPipeline(kernels.pipelines.train_fused);
+      pass.setPipeline(kernels.pipelines.train_fused!);
       for (let step = from; step < to; step += plan.stepsPerDispatch) {
         pass.dispatchWorkgroups(count);
       }
@@ -330,14 +405,18 @@ async function trainGroup(
     }
     const rowGroups = Math.ceil(run.batch / workgroup);
     const paramGroups = Math.ceil(layout.count / workgroup);
+    const featureGroups = Math.ceil(model.n / (4 * workgroup));
     for (let step = from; step < to; step++) {
-      pass.setPipeline(kernels.pipelines.embed_rows);
+      pass.setPipeline(kernels.pipelines.embed_rows!);
       pass.dispatchWorkgroups(rowGroups, count);
-      pass.setPipeline(kernels.pipelines.backprop_rows);
+      pass.setPipeline(kernels.pipelines.backprop_rows!);
       pass.dispatchWorkgroups(rowGroups, count);
-      pass.setPipeline(kernels.pipelines.update_params);
-      pass.dispatchWorkgroups(paramGroups, count);
-      pass.setPipeline(kernels.pipelines.finish_step);
+      pass.setPipeline(kernels.pipelines[plan.update]!);
+      pass.dispatchWorkgroups(
+        plan.update === "update_features" ? featureGroups : paramGroups,
+        count,
+      );
+      pass.setPipeline(kernels.pipelines.finish_step!);
       pass.dispatchWorkgroups(Math.ceil(count / workgroup));
     }
   };

@@ -1,26 +1,40 @@
 // Trains many independent toy models at once (lib/webgpu_trainer.ts drives it; lib/model.ts,
 // lib/data.ts and lib/optim.ts are the same math on the CPU). A training step has three phases:
-//   1. per batch row: draw sample x_b into X and accumulate z_b = W₁ x_b over the non-zero x_i
-//      only (input sparsity), into Z;
-//   2. per batch row: h = act_hid(z), o = W₂ h + b, g = ∂L/∂o into G,
-//      ∂L/∂z = (W₂ᵀ g + λ/B · sign h) ⊙ act_hid'(z) into GZ, and the row's loss;
-//   3. per parameter: ∂θ = Σ_b over X, Z, G, GZ, then the AdamW (or Adam) update of θ and its
-//      moments.
-// Two drivers share these phase functions:
-//   - `train_fused`: one workgroup per instance runs many whole steps inside one dispatch, with
-//     barriers between the phases (no host round trip; best for small models);
-//   - `embed_rows`, `backprop_rows`, `update_params`, `finish_step`: one dispatch per phase, many
-//     workgroups per instance (grid y = instance), for models whose step is too long for one
-//     workgroup. `finish_step` sums the row losses and advances the step counter.
-// lavapipe (llvmpipe) ends any invocation after 65535 loop iterations in total, silently; the
-// host bounds every invocation's iterations per dispatch (lib/webgpu_trainer.ts, loopBudget).
-// Scratch per instance, row-major by sample: X (B·N) | G (B·N) | Z (B·M) | GZ (B·M) | loss (B).
+//   1. per batch row: draw sample x_b and accumulate z_b = W₁ x_b over the non-zero x_i only
+//      (input sparsity);
+//   2. per batch row: h = act_hid(z), o = W₂ h + b, g = ∂L/∂o,
+//      ∂L/∂z = (W₂ᵀ g + λ/B · sign h) ⊙ act_hid'(z), and the row's loss;
+//   3. ∂θ = Σ_b of the rows' outer products (∂L/∂z ⊗ x, h ⊗ g, g), skipping rows whose x_i or g_i
+//      is zero, then the AdamW (or Adam) update of θ and its moments.
+// Two drivers:
+//   - `train_fused`: one workgroup per instance runs many whole steps inside one dispatch. Each
+//     invocation runs phases 1–2 for its rows with x, z, h in private arrays and adds each row's
+//     share of phase 3 into private per-parameter sums; the workgroup then sums the invocations'
+//     partials (workgroup memory) and updates θ. Parameters and feature constants are copied
+//     into private arrays first: on lavapipe every storage or workgroup load runs lane by lane,
+//     a private one is a vector gather. Best for small models;
+//   - `embed_rows`, `backprop_rows`, then `update_features` (or `update_params`), `finish_step`:
+//     one dispatch per phase through the scratch below, many workgroups per instance (grid y =
+//     instance), for models whose step is too long for one workgroup. `finish_step` sums the row
+//     losses and advances the step counter.
+// lavapipe (llvmpipe) ends any invocation after 65535 loop iterations in total, silently (a loop
+// of k iterations counts k + 1; loops it unrolls count nothing); the host bounds every
+// invocation's iterations per dispatch (lib/webgpu_trainer.ts, loopIterations and kernelPlan),
+// so any new loop here needs its count there.
+// Split-driver scratch per instance, row-major by sample: X (B·N) | G (B·N) | Z (B·M) | GZ (B·M)
+// | loss (B).
 // Parameters per instance: W₁ (M·N, W₁[j·N + i]) | W₂ (N·M, untied only) | b (N).
 
 override N: u32;
 override M: u32;
 override BATCH: u32;
 override WG: u32 = 64u;
+// Workgroup partials of the fused driver: (P + 1)·WG; 1 where only the split driver runs.
+override PARTIALS: u32 = 1u;
+// Fused driver: each invocation takes its rows four at a time (vec4 lanes), so that every
+// parameter and gradient access serves four rows (pays off when the loops over n·m are too long
+// for the compiler to unroll); else one row at a time.
+override ROW_BLOCKS: bool = false;
 override TIED: bool = true;
 override HIDDEN_RELU: bool = false;
 override OUTPUT_RELU: bool = true;
@@ -33,6 +47,10 @@ override DECOUPLED_DECAY: bool = true; // AdamW; false: Adam with the decay adde
 override SCHEDULE: u32 = 0u; // 0 constant, 1 linear, 2 cosine, 3 warm-up then cosine
 
 const MAX_HIDDEN: u32 = 64u;
+// Most features the fused driver holds per row.
+const MAX_FUSED_FEATURES: u32 = 64u;
+// Most parameters (plus the loss) the fused driver accumulates per invocation.
+const MAX_FUSED_PARAMS: u32 = 256u;
 const PI: f32 = 3.14159265358979;
 
 struct Control {
@@ -61,7 +79,6 @@ struct Control {
 // Per instance: the batch loss of every step.
 @group(0) @binding(6) var<storage, read_write> losses: array<f32>;
 
-var<workgroup> loss_partials: array<f32, WG>;
 var<workgroup> shared_step: u32;
 
 fn scratch_base(inst: u32) -> u32 {
@@ -130,6 +147,46 @@ fn lr_scale(step: u32) -> f32 {
   }
 }
 
+// The counter words (step, sample) of batch row `row` at step `step`: fresh data, or row
+// (step·B + row) mod T of a dataset of T samples (lib/data.ts, sampleCounter).
+fn sample_counter(step: u32, row: u32) -> vec2<u32> {
+  if (DATASET_SIZE > 0u) {
+    let size = max(DATASET_SIZE, 1u); // never 0 here; keeps the override remainder well-defined
+    let offset = ((step % size) * (BATCH % size)) % size;
+    return vec2<u32>(DATASET_STEP, (offset + row) % size);
+  }
+  return vec2<u32>(step, row);
+}
+
+// x_i of the sample at `counter` before normalisation (lib/data.ts, drawSample), for i = 0, 1, …
+// in order: `set_draw` carries the draw of i's feature set from its first member on.
+fn feature_value(
+  key: u32,
+  counter: vec2<u32>,
+  i: u32,
+  density: f32,
+  set_draw: ptr<function, vec4<u32>>,
+) -> f32 {
+  if (CORRELATION != 0u && i % SET_SIZE == 0u) {
+    *set_draw = pcg4d(vec4<u32>(key, counter.x, counter.y, SET_LANE | (i / SET_SIZE)));
+  }
+  let own = pcg4d(vec4<u32>(key, counter.x, counter.y, i));
+  var is_active: bool;
+  if (CORRELATION == 0u) {
+    is_active = unit_float(own.x) < density;
+  } else if (CORRELATION == 1u) {
+    is_active = unit_float((*set_draw).x) < density;
+  } else {
+    let chosen = (((*set_draw).y >> 8u) * SET_SIZE) >> 24u;
+    is_active = i % SET_SIZE == chosen && unit_float((*set_draw).x) < density;
+  }
+  let u = unit_float(own.y);
+  if (is_active) {
+    return select(u, 2.0 * u - 1.0, SIGNED_VALUES);
+  }
+  return 0.0;
+}
+
 // Phase 1 for batch row `row`: draws the sample into X and writes z = W₁ x into Z.
 fn draw_and_embed(inst: u32, step: u32, row: u32) {
   let p_base = inst * param_count();
@@ -138,35 +195,12 @@ fn draw_and_embed(inst: u32, step: u32, row: u32) {
   let x_base = s_base + row * N;
   let z_base = s_base + 2u * BATCH * N + row * M;
   let key = counters[inst * 2u];
-  var counter = vec2<u32>(step, row);
-  if (DATASET_SIZE > 0u) {
-    let size = max(DATASET_SIZE, 1u); // never 0 here; keeps the override remainder well-defined
-    let offset = ((step % size) * (BATCH % size)) % size;
-    counter = vec2<u32>(DATASET_STEP, (offset + row) % size);
-  }
+  let counter = sample_counter(step, row);
   var z: array<f32, MAX_HIDDEN>;
   var set_draw = vec4<u32>(0u);
   var squared_norm = 0.0;
   for (var i = 0u; i < N; i++) {
-    if (CORRELATION != 0u && i % SET_SIZE == 0u) {
-      set_draw = pcg4d(vec4<u32>(key, counter.x, counter.y, SET_LANE | (i / SET_SIZE)));
-    }
-    let own = pcg4d(vec4<u32>(key, counter.x, counter.y, i));
-    let density = features[f_base + N + i];
-    var is_active: bool;
-    if (CORRELATION == 0u) {
-      is_active = unit_float(own.x) < density;
-    } else if (CORRELATION == 1u) {
-      is_active = unit_float(set_draw.x) < density;
-    } else {
-      let chosen = ((set_draw.y >> 8u) * SET_SIZE) >> 24u;
-      is_active = i % SET_SIZE == chosen && unit_float(set_draw.x) < density;
-    }
-    let u = unit_float(own.y);
-    var value = 0.0;
-    if (is_active) {
-      value = select(u, 2.0 * u - 1.0, SIGNED_VALUES);
-    }
+    let value = feature_value(key, counter, i, features[f_base + N + i], &set_draw);
     scratch[x_base + i] = value;
     squared_norm += value * value;
     if (value != 0.0) {
@@ -285,6 +319,224 @@ fn update(inst: u32, k: u32, step: u32) {
   adam_update(inst, k, gradient(inst, k), f32(step + 1u), control.lr * lr_scale(step));
 }
 
+// The fused driver's gradient partials: invocation `lid` writes its rows' summed ∂L/∂θ_k to
+// partials[k·WG + lid], and its rows' loss at k = P; then each k sums its WG partials. Sized by
+// the host (PARTIALS = (P + 1)·WG, checked against the workgroup storage limit).
+var<workgroup> partials: array<f32, PARTIALS>;
+
+// One fused row's vectors: x, z = W₁ x, h and ∂L/∂h, then ∂L/∂z; and the instance's importance
+// and density (held by the caller, reused across rows).
+struct RowArrays {
+  x: array<f32, MAX_FUSED_FEATURES>,
+  z: array<f32, MAX_HIDDEN>,
+  h: array<f32, MAX_HIDDEN>,
+  hidden_grad: array<f32, MAX_HIDDEN>,
+  importance: array<f32, MAX_FUSED_FEATURES>,
+  density: array<f32, MAX_FUSED_FEATURES>,
+}
+
+
+// One batch row of the fused driver, phases 1–2 and the row's share of phase 3: draws x, then
+// z = W₁ x, h, o, g = ∂L/∂o and ∂L/∂z from the parameters `wl`, and adds the row's ∂L/∂θ into
+// `grad` (grad[P] += the row's loss).
+fn fused_row(
+  key: u32,
+  step: u32,
+  row: u32,
+  grad: ptr<function, array<f32, MAX_FUSED_PARAMS>>,
+  rows: ptr<function, RowArrays>,
+  wl: ptr<function, array<f32, MAX_FUSED_PARAMS>>,
+) {
+  let counter = sample_counter(step, row);
+  for (var j = 0u; j < M; j++) {
+    (*rows).z[j] = 0.0;
+  }
+  var set_draw = vec4<u32>(0u);
+  var squared_norm = 0.0;
+  for (var i = 0u; i < N; i++) {
+    let value = feature_value(key, counter, i, (*rows).density[i], &set_draw);
+    (*rows).x[i] = value;
+    squared_norm += value * value;
+    if (value != 0.0) {
+      for (var j = 0u; j < M; j++) {
+        (*rows).z[j] += (*wl)[j * N + i] * value;
+      }
+    }
+  }
+  var scale = 1.0;
+  if (NORMALIZE && squared_norm > 0.0) {
+    scale = 1.0 / sqrt(squared_norm);
+    for (var i = 0u; i < N; i++) {
+      (*rows).x[i] *= scale;
+    }
+  }
+  let l1_scale = control.l1 / f32(BATCH);
+  let error_scale = 1.0 / (f32(BATCH) * f32(N));
+  var loss = 0.0;
+  for (var j = 0u; j < M; j++) {
+    (*rows).z[j] *= scale;
+    (*rows).h[j] = act_hidden((*rows).z[j]);
+    (*rows).hidden_grad[j] = l1_scale * sign((*rows).h[j]);
+    loss += l1_scale * abs((*rows).h[j]);
+  }
+  for (var i = 0u; i < N; i++) {
+    var o = (*wl)[weight_count() + i];
+    for (var j = 0u; j < M; j++) {
+      o += (*wl)[w2_index(i, j)] * (*rows).h[j];
+    }
+    let importance = (*rows).importance[i];
+    let error = act_output(o) - abs((*rows).x[i]);
+    loss += importance * error * error * error_scale;
+    let g = 2.0 * importance * error * error_scale * slope_output(o);
+    if (g != 0.0) {
+      (*grad)[weight_count() + i] += g;
+      for (var j = 0u; j < M; j++) {
+        (*rows).hidden_grad[j] += (*wl)[w2_index(i, j)] * g;
+        (*grad)[w2_index(i, j)] += (*rows).h[j] * g;
+      }
+    }
+  }
+  (*grad)[param_count()] += loss;
+  for (var j = 0u; j < M; j++) {
+    (*rows).hidden_grad[j] *= slope_hidden((*rows).z[j]);
+  }
+  for (var j = 0u; j < M; j++) {
+    let gz = (*rows).hidden_grad[j];
+    if (gz != 0.0) {
+      for (var i = 0u; i < N; i++) {
+        if ((*rows).x[i] != 0.0) {
+          (*grad)[j * N + i] += gz * (*rows).x[i];
+        }
+      }
+    }
+  }
+}
+
+
+// Four-row blocks of the fused driver: the per-row vectors of rows row0 … row0 + 3 as vec4 lanes
+// (x, z, h, ∂L/∂h then ∂L/∂z, as in RowArrays).
+struct BlockArrays {
+  x: array<vec4<f32>, MAX_FUSED_FEATURES>,
+  z: array<vec4<f32>, MAX_HIDDEN>,
+  h: array<vec4<f32>, MAX_HIDDEN>,
+  hidden_grad: array<vec4<f32>, MAX_HIDDEN>,
+}
+
+fn act_hidden4(z: vec4<f32>) -> vec4<f32> {
+  return select(z, max(z, vec4<f32>(0.0)), HIDDEN_RELU);
+}
+
+fn slope_hidden4(z: vec4<f32>) -> vec4<f32> {
+  let on = select(vec4<f32>(0.0), vec4<f32>(1.0), z > vec4<f32>(0.0));
+  return select(vec4<f32>(1.0), on, HIDDEN_RELU);
+}
+
+fn act_output4(o: vec4<f32>) -> vec4<f32> {
+  return select(o, max(o, vec4<f32>(0.0)), OUTPUT_RELU);
+}
+
+fn slope_output4(o: vec4<f32>) -> vec4<f32> {
+  let on = select(vec4<f32>(0.0), vec4<f32>(1.0), o > vec4<f32>(0.0));
+  return select(vec4<f32>(1.0), on, OUTPUT_RELU);
+}
+
+fn sum4(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
+}
+
+// The fused driver's rows row0 … row0 + 3 at once (rows ≥ B count nothing): the same math as
+// fused_row, each row's terms summed into `grad` four at a time.
+fn fused_block(
+  key: u32,
+  step: u32,
+  row0: u32,
+  grad: ptr<function, array<f32, MAX_FUSED_PARAMS>>,
+  consts: ptr<function, RowArrays>,
+  rows: ptr<function, BlockArrays>,
+  wl: ptr<function, array<f32, MAX_FUSED_PARAMS>>,
+) {
+  let c0 = sample_counter(step, row0);
+  let c1 = sample_counter(step, row0 + 1u);
+  let c2 = sample_counter(step, row0 + 2u);
+  let c3 = sample_counter(step, row0 + 3u);
+  var s0 = vec4<u32>(0u);
+  var s1 = vec4<u32>(0u);
+  var s2 = vec4<u32>(0u);
+  var s3 = vec4<u32>(0u);
+  for (var j = 0u; j < M; j++) {
+    (*rows).z[j] = vec4<f32>(0.0);
+  }
+  var squared_norm = vec4<f32>(0.0);
+  for (var i = 0u; i < N; i++) {
+    let density = (*consts).density[i];
+    let value = vec4<f32>(
+      feature_value(key, c0, i, density, &s0),
+      feature_value(key, c1, i, density, &s1),
+      feature_value(key, c2, i, density, &s2),
+      feature_value(key, c3, i, density, &s3),
+    );
+    (*rows).x[i] = value;
+    squared_norm += value * value;
+    if (any(value != vec4<f32>(0.0))) {
+      for (var j = 0u; j < M; j++) {
+        (*rows).z[j] += (*wl)[j * N + i] * value;
+      }
+    }
+  }
+  var scale = vec4<f32>(1.0);
+  if (NORMALIZE) {
+    scale = select(vec4<f32>(1.0), 1.0 / sqrt(squared_norm), squared_norm > vec4<f32>(0.0));
+    for (var i = 0u; i < N; i++) {
+      (*rows).x[i] *= scale;
+    }
+  }
+  let valid = select(
+    vec4<f32>(0.0),
+    vec4<f32>(1.0),
+    vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(BATCH),
+  );
+  let l1_scale = control.l1 / f32(BATCH);
+  let error_scale = 1.0 / (f32(BATCH) * f32(N));
+  var loss = vec4<f32>(0.0);
+  for (var j = 0u; j < M; j++) {
+    (*rows).z[j] *= scale;
+    (*rows).h[j] = act_hidden4((*rows).z[j]);
+    (*rows).hidden_grad[j] = l1_scale * sign((*rows).h[j]) * valid;
+    loss += l1_scale * abs((*rows).h[j]);
+  }
+  for (var i = 0u; i < N; i++) {
+    var o = vec4<f32>((*wl)[weight_count() + i]);
+    for (var j = 0u; j < M; j++) {
+      o += (*wl)[w2_index(i, j)] * (*rows).h[j];
+    }
+    let importance = (*consts).importance[i];
+    let error = act_output4(o) - abs((*rows).x[i]);
+    loss += importance * error * error * error_scale;
+    let g = 2.0 * importance * error * error_scale * slope_output4(o) * valid;
+    if (any(g != vec4<f32>(0.0))) {
+      (*grad)[weight_count() + i] += sum4(g);
+      for (var j = 0u; j < M; j++) {
+        (*rows).hidden_grad[j] += (*wl)[w2_index(i, j)] * g;
+        (*grad)[w2_index(i, j)] += sum4((*rows).h[j] * g);
+      }
+    }
+  }
+  (*grad)[param_count()] += sum4(loss * valid);
+  for (var j = 0u; j < M; j++) {
+    (*rows).hidden_grad[j] *= slope_hidden4((*rows).z[j]);
+  }
+  for (var i = 0u; i < N; i++) {
+    let value = (*rows).x[i];
+    if (any(value != vec4<f32>(0.0))) {
+      for (var j = 0u; j < M; j++) {
+        (*grad)[j * N + i] += sum4((*rows).hidden_grad[j] * value);
+      }
+    }
+  }
+}
+
+// The fused driver: workgroup `inst` runs steps [counter, min(counter + steps_per_dispatch,
+// stop_at)) of instance `inst`, WG invocations sharing its batch rows.
 @compute @workgroup_size(WG)
 fn train_fused(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let inst = group.x;
@@ -293,27 +545,45 @@ fn train_fused(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocatio
   }
   let start = workgroupUniformLoad(&shared_step);
   let end = min(start + control.steps_per_dispatch, control.stop_at);
+  var grad: array<f32, MAX_FUSED_PARAMS>;
+  var rows: RowArrays;
+  var wl: array<f32, MAX_FUSED_PARAMS>;
+  var block: BlockArrays;
+  let key = counters[inst * 2u];
+  for (var i = 0u; i < N; i++) {
+    rows.importance[i] = features[inst * 2u * N + i];
+    rows.density[i] = features[inst * 2u * N + N + i];
+  }
   for (var step = start; step < end; step++) {
-    for (var row = lid; row < BATCH; row += WG) {
-      draw_and_embed(inst, step, row);
+    grad[param_count()] = 0.0;
+    for (var k = 0u; k < param_count(); k++) {
+      grad[k] = 0.0;
+      wl[k] = params[inst * param_count() + k];
     }
-    storageBarrier();
-    var loss = 0.0;
-    for (var row = lid; row < BATCH; row += WG) {
-      loss += output_and_backprop(inst, row);
-    }
-    loss_partials[lid] = loss;
-    storageBarrier();
-    workgroupBarrier();
-    if (lid == 0u) {
-      var total = 0.0;
-      for (var k = 0u; k < WG; k++) {
-        total += loss_partials[k];
+    if (ROW_BLOCKS) {
+      for (var row = 4u * lid; row < BATCH; row += 4u * WG) {
+        fused_block(key, step, row, &grad, &rows, &block, &wl);
       }
-      losses[inst * control.total_steps + step] = total;
+    } else {
+      for (var row = lid; row < BATCH; row += WG) {
+        fused_row(key, step, row, &grad, &rows, &wl);
+      }
     }
-    for (var k = lid; k < param_count(); k += WG) {
-      update(inst, k, step);
+    for (var k = 0u; k <= param_count(); k++) {
+      partials[k * WG + lid] = grad[k];
+    }
+    workgroupBarrier();
+    let lr = control.lr * lr_scale(step);
+    for (var k = lid; k <= param_count(); k += WG) {
+      var total = 0.0;
+      for (var w = 0u; w < WG; w++) {
+        total += partials[k * WG + w];
+      }
+      if (k < param_count()) {
+        adam_update(inst, k, total, f32(step + 1u), lr);
+      } else {
+        losses[inst * control.total_steps + step] = total;
+      }
     }
     storageBarrier();
     workgroupBarrier();
@@ -349,6 +619,73 @@ fn update_params(@builtin(global_invocation_id) id: vec3<u32>) {
   let step = current_step(id.y);
   if (id.x < param_count() && step < control.stop_at) {
     update(id.y, id.x, step);
+  }
+}
+
+// Phase 3 for features i0 … i0 + 3 (as vec4 lanes; features ≥ N are skipped): ∂L/∂θ for every
+// parameter that touches them (W₁[·, i], W₂[i, ·] and b_i), summed over the rows where some x_i
+// or g_i is non-zero, then the optimiser update.
+fn update_feature_block(inst: u32, i0: u32, step: u32) {
+  let s_base = scratch_base(inst);
+  let g_base = s_base + BATCH * N;
+  let z_base = s_base + 2u * BATCH * N;
+  let gz_base = z_base + BATCH * M;
+  let lanes = vec4<u32>(i0) + vec4<u32>(0u, 1u, 2u, 3u);
+  let inside = lanes < vec4<u32>(N);
+  let last = min(i0 + 3u, N - 1u);
+  var grad_in: array<vec4<f32>, MAX_HIDDEN>; // ∂L/∂W₁[j, i]
+  var grad_out: array<vec4<f32>, MAX_HIDDEN>; // ∂L/∂W₂[i, j] (W₁[j, i] again when tied)
+  var grad_bias = vec4<f32>(0.0);
+  for (var b = 0u; b < BATCH; b++) {
+    let x_row = s_base + b * N;
+    let g_row = g_base + b * N;
+    let x = select(vec4<f32>(0.0), vec4<f32>(
+      scratch[x_row + i0],
+      scratch[x_row + min(i0 + 1u, last)],
+      scratch[x_row + min(i0 + 2u, last)],
+      scratch[x_row + last],
+    ), inside);
+    let g = select(vec4<f32>(0.0), vec4<f32>(
+      scratch[g_row + i0],
+      scratch[g_row + min(i0 + 1u, last)],
+      scratch[g_row + min(i0 + 2u, last)],
+      scratch[g_row + last],
+    ), inside);
+    if (any(x != vec4<f32>(0.0))) {
+      for (var j = 0u; j < M; j++) {
+        grad_in[j] += scratch[gz_base + b * M + j] * x;
+      }
+    }
+    if (any(g != vec4<f32>(0.0))) {
+      grad_bias += g;
+      for (var j = 0u; j < M; j++) {
+        grad_out[j] += act_hidden(scratch[z_base + b * M + j]) * g;
+      }
+    }
+  }
+  let t = f32(step + 1u);
+  let lr = control.lr * lr_scale(step);
+  for (var c = 0u; c < 4u; c++) {
+    let i = i0 + c;
+    if (i < N) {
+      for (var j = 0u; j < M; j++) {
+        if (TIED) {
+          adam_update(inst, j * N + i, grad_in[j][c] + grad_out[j][c], t, lr);
+        } else {
+          adam_update(inst, j * N + i, grad_in[j][c], t, lr);
+          adam_update(inst, w2_index(i, j), grad_out[j][c], t, lr);
+        }
+      }
+      adam_update(inst, weight_count() + i, grad_bias[c], t, lr);
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn update_features(@builtin(global_invocation_id) id: vec3<u32>) {
+  let step = current_step(id.y);
+  if (4u * id.x < N && step < control.stop_at) {
+    update_feature_block(id.y, 4u * id.x, step);
   }
 }
 
