@@ -105,7 +105,7 @@ async function trainKernels(
     DECOUPLED_DECAY: Number(optimizer.kind === "adamw"),
     SCHEDULE: SCHEDULES[optimizer.schedule],
   };
-  const key = JSON.stringify(constants);
+  const key = JSON.stringify({ constants, mode: plan.mode, update: plan.update });
   const cached = kernelCache.get(key);
   if (cached) return cached;
   const workgroupBytes = plan.mode === "fused" ? fusedWorkgroupBytes(run, plan.workgroup) : 4;
