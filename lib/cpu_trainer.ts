@@ -10,10 +10,9 @@ import { lossAndGradient } from "./model.ts";
 import { adamStep, lrScale } from "./optim.ts";
 import type { RunSpec } from "./spec.ts";
 import {
-  finalLoss,
+  assembleResult,
   type ProgressCallback,
-  selectBest,
-  type Snapshot,
+  type SnapshotParams,
   type TrainResult,
 } from "./train.ts";
 
@@ -22,7 +21,7 @@ export function trainCpu(run: RunSpec, onProgress?: ProgressCallback): TrainResu
   const started = performance.now();
   const { model, optimizer, steps, batch } = run;
   const snapshotSteps = [...new Set(run.snapshotSteps)].sort((a, b) => a - b);
-  const snapshots: Snapshot[] = snapshotSteps.map((step) => ({ step, params: [], loss: [] }));
+  const snapshots: SnapshotParams[] = snapshotSteps.map((step) => ({ step, params: [] }));
   const params: Float64Array[] = [];
   const losses: Float32Array[] = [];
   const total = steps * run.instances.length;
@@ -50,19 +49,5 @@ export function trainCpu(run: RunSpec, onProgress?: ProgressCallback): TrainResu
     params.push(theta);
     losses.push(curve);
   });
-  const final = losses.map(finalLoss);
-  for (const snapshot of snapshots) {
-    snapshot.loss = losses.map((curve, k) =>
-      snapshot.step < steps ? curve[snapshot.step] : final[k]
-    );
-  }
-  return {
-    backend: "cpu",
-    params,
-    losses,
-    finalLoss: final,
-    selected: selectBest(run.instances.map((instance) => instance.config), final),
-    snapshots,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return assembleResult("cpu", run, params, losses, snapshots, started);
 }

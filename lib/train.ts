@@ -59,6 +59,41 @@ export function selectBest(configs: number[], losses: number[]): boolean[] {
   return configs.map((config, k) => best.get(config) === k);
 }
 
+/** Parameters of every instance after `step` steps, before losses are attached. */
+export interface SnapshotParams {
+  step: number;
+  params: Float64Array[];
+}
+
+/**
+ * Builds a trainer's result: final loss per instance (mean of the last window), each snapshot's
+ * loss (the batch loss at its step; the final loss at the last step), best-of-k selection.
+ */
+export function assembleResult(
+  backend: Backend,
+  run: RunSpec,
+  params: Float64Array[],
+  losses: Float32Array[],
+  snapshotParams: SnapshotParams[],
+  started: number,
+): TrainResult {
+  const final = losses.map(finalLoss);
+  const snapshots = snapshotParams.map(({ step, params }) => ({
+    step,
+    params,
+    loss: losses.map((curve, k) => step < run.steps ? curve[step] : final[k]),
+  }));
+  return {
+    backend,
+    params,
+    losses,
+    finalLoss: final,
+    selected: selectBest(run.instances.map((instance) => instance.config), final),
+    snapshots,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
 /** Options of {@link train}. */
 export interface TrainOptions {
   backend: Backend;

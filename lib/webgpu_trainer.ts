@@ -12,10 +12,9 @@ import { checkedCreate, gpuDevice } from "./gpu.ts";
 import { initialParams } from "./init.ts";
 import { paramLayout, type RunSpec } from "./spec.ts";
 import {
-  finalLoss,
+  assembleResult,
   type ProgressCallback,
-  selectBest,
-  type Snapshot,
+  type SnapshotParams,
   type TrainResult,
 } from "./train.ts";
 
@@ -278,31 +277,24 @@ export async function trainWebGpu(
       ((steps: number) => onProgress(done + steps * instances.length, total));
     parts.push(await trainGroup(device, { ...run, instances }, kernel, report));
   }
-  const params = parts.flatMap((part) => part.params);
-  const losses = parts.flatMap((part) => part.losses);
-  const final = losses.map(finalLoss);
-  const snapshots: Snapshot[] = parts[0].snapshots.map((snapshot, slot) => {
-    const all = parts.flatMap((part) => part.snapshots[slot].params);
-    const loss = losses.map((curve, k) =>
-      snapshot.step < run.steps ? curve[snapshot.step] : final[k]
-    );
-    return { step: snapshot.step, params: all, loss };
-  });
-  return {
-    backend: "webgpu",
-    params,
-    losses,
-    finalLoss: final,
-    selected: selectBest(run.instances.map((instance) => instance.config), final),
+  const snapshots = parts[0].snapshots.map(({ step }, slot) => ({
+    step,
+    params: parts.flatMap((part) => part.snapshots[slot].params),
+  }));
+  return assembleResult(
+    "webgpu",
+    run,
+    parts.flatMap((part) => part.params),
+    parts.flatMap((part) => part.losses),
     snapshots,
-    seconds: (performance.now() - started) / 1000,
-  };
+    started,
+  );
 }
 
 interface GroupResult {
   params: Float64Array[];
   losses: Float32Array[];
-  snapshots: { step: number; params: Float64Array[] }[];
+  snapshots: SnapshotParams[];
 }
 
 async function trainGroup(
