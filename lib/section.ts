@@ -36,14 +36,12 @@ export function modelName(model: ModelSpec): ModelName {
   throw new Error(`no name for model ${JSON.stringify(model)}`);
 }
 
+/** The columns that identify an instance, leading both `instances.csv` and `features.csv`. */
+const INSTANCE_KEY = ["experiment", "model", "density", "importance", "seed", "instance"] as const;
+
 /** Columns of `instances.csv`: one row per trained instance. */
 export const INSTANCE_COLUMNS = [
-  "experiment",
-  "model",
-  "density",
-  "importance",
-  "seed",
-  "instance",
+  ...INSTANCE_KEY,
   "loss",
   "dims_per_feature",
   "selected",
@@ -51,12 +49,7 @@ export const INSTANCE_COLUMNS = [
 
 /** Columns of `features.csv`: one row per instance and feature. */
 export const FEATURE_COLUMNS = [
-  "experiment",
-  "model",
-  "density",
-  "importance",
-  "seed",
-  "instance",
+  ...INSTANCE_KEY,
   "feature",
   "norm",
   "bias",
@@ -230,8 +223,9 @@ export async function writeSvg(dir: string, name: string, svg: string): Promise<
 }
 
 /**
- * Trains `run` on `backend`, showing `label: done/total steps, T s left` on stderr (when it is a
- * terminal) and a final line with the time taken.
+ * Trains `run` on `backend`, showing `label: done/total steps, T s left` on stderr when it is a
+ * terminal, and a final line with the time taken. Elsewhere it asks the trainer for no progress,
+ * so the WebGPU trainer never waits on the GPU before the end.
  */
 export async function trainWithProgress(
   label: string,
@@ -239,13 +233,13 @@ export async function trainWithProgress(
   backend: Backend,
 ): Promise<TrainResult> {
   let line: ReturnType<typeof progress> | undefined;
-  const result = await train(run, {
-    backend,
-    onProgress: (done, total) => {
+  const onProgress = Deno.stderr.isTerminal()
+    ? (done: number, total: number) => {
       line ??= progress(label, total);
       line.update(done);
-    },
-  });
+    }
+    : undefined;
+  const result = await train(run, { backend, onProgress });
   line?.finish();
   return result;
 }

@@ -10,7 +10,7 @@ import trainSource from "../shaders/train.wgsl" with { type: "text" };
 import { UserError } from "./errors.ts";
 import { checkedCreate, gpuDevice } from "./gpu.ts";
 import { initialParams } from "./init.ts";
-import { paramLayout, type RunSpec } from "./spec.ts";
+import { MAX_HIDDEN, paramLayout, type RunSpec } from "./spec.ts";
 import {
   assembleResult,
   type ProgressCallback,
@@ -131,9 +131,12 @@ async function trainKernels(
   return kernels;
 }
 
-/** Most features (n), hidden units (m) and parameters (P) the fused driver holds per invocation. */
+/**
+ * Most features (n) and parameters (P) the fused driver holds per invocation; hidden units are
+ * bounded by `MAX_HIDDEN` (spec.ts). These size private arrays in train.wgsl, which must use the
+ * same values (WGSL array sizes cannot be overrides).
+ */
 const MAX_FUSED_FEATURES = 64;
-const MAX_HIDDEN = 64;
 const MAX_FUSED_PARAMS = 256;
 /** Invocations per workgroup of the fused driver (measured best on lavapipe for n ≤ 20). */
 const FUSED_WORKGROUP = 16;
@@ -199,13 +202,14 @@ export interface KernelPlan {
  * (P + 1)·WG partials fit `workgroupStorage` bytes and one dispatch's loop iterations fit the
  * {@link LOOP_BUDGET}: (n + 1) + 1 per dispatch, and per step 1 + 2(P + 2) (zeroing, partial
  * writes) + 1 + ⌈B/(WG·rowBlock)⌉(1 + fused row) + 1 + ⌈(P + 1)/WG⌉(WG + 2) (partial
- * sums). Else split, one dispatch per phase with `workgroup` invocations, phase 3 per four
+ * sums), unless `kernel` forces "split". Else split, one dispatch per phase with `workgroup` invocations, phase 3 per four
  * features where its loops fit the budget, else per parameter.
  */
 export function kernelPlan(
   run: RunSpec,
   workgroup: number,
   workgroupStorage: number,
+  kernel: KernelChoice = "auto",
 ): KernelPlan {
   const loops = loopIterations(run);
   const params = paramLayout(run.model).count;
@@ -219,7 +223,7 @@ export function kernelPlan(
   const fusedSteps = Math.floor((LOOP_BUDGET - run.model.n - 2) / perStep);
   const steps = Math.min(MAX_STEPS_PER_DISPATCH, fusedSteps);
   const update = loops.updateFeature <= LOOP_BUDGET ? "update_features" : "update_params";
-  if (fits && steps >= 1) {
+  if (kernel === "auto" && fits && steps >= 1) {
     return { mode: "fused", rowBlock, update, stepsPerDispatch: steps, workgroup: fused };
   }
   const longest = Math.max(loops.embedRow, loops.backpropRow, loops.update);
@@ -244,9 +248,12 @@ function storage(
   return buffer;
 }
 
-/** Bytes of scratch one instance needs: X and G (B·n each), Z and GZ (B·m each), row losses (B), f32. */
-function scratchBytes(run: RunSpec): number {
-  return run.batch * (2 * (run.model.n + run.model.m) + 1) * 4;
+/**
+ * Bytes of scratch one instance needs: for the split driver X and G (B·n each), Z and GZ (B·m
+ * each) and the row losses (B), in f32; none for the fused driver, which keeps rows private.
+ */
+function scratchBytes(run: RunSpec, plan: KernelPlan): number {
+  return plan.mode === "split" ? run.batch * (2 * (run.model.n + run.model.m) + 1) * 4 : 0;
 }
 
 /**
@@ -260,11 +267,18 @@ export async function trainWebGpu(
 ): Promise<TrainResult> {
   const started = performance.now();
   const device = await gpuDevice();
+  const plan = kernelPlan(
+    run,
+    workgroupSize(device),
+    device.limits.maxComputeWorkgroupStorageSize,
+    kernel,
+  );
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-  const perGroup = Math.floor(limit / scratchBytes(run));
+  const scratch = scratchBytes(run, plan);
+  const perGroup = scratch === 0 ? run.instances.length : Math.floor(limit / scratch);
   if (perGroup < 1) {
     throw new UserError(
-      `batch × (n + m) is too large for this device: one instance needs ${scratchBytes(run)} B ` +
+      `batch × (n + m) is too large for this device: one instance needs ${scratch} B ` +
         `of scratch, the device allows ${limit} B; lower batch or n`,
     );
   }
@@ -275,7 +289,7 @@ export async function trainWebGpu(
     const total = run.instances.length * run.steps;
     const report = onProgress &&
       ((steps: number) => onProgress(done + steps * instances.length, total));
-    parts.push(await trainGroup(device, { ...run, instances }, kernel, report));
+    parts.push(await trainGroup(device, { ...run, instances }, plan, report));
   }
   const snapshots = parts[0].snapshots.map(({ step }, slot) => ({
     step,
@@ -300,20 +314,12 @@ interface GroupResult {
 async function trainGroup(
   device: GPUDevice,
   run: RunSpec,
-  kernel: KernelChoice,
+  plan: KernelPlan,
   onProgress?: (steps: number) => void,
 ): Promise<GroupResult> {
   const { model, optimizer, steps } = run;
   const count = run.instances.length;
   const layout = paramLayout(model);
-  const plan = kernelPlan(
-    run,
-    workgroupSize(device),
-    device.limits.maxComputeWorkgroupStorageSize,
-  );
-  if (kernel === "split") {
-    Object.assign(plan, { mode: "split", stepsPerDispatch: 1, workgroup: workgroupSize(device) });
-  }
   const kernels = await trainKernels(device, run, plan);
 
   const params = new Float32Array(count * layout.count);
@@ -348,7 +354,7 @@ async function trainGroup(
   const featureBuffer = storage(device, features);
   const counterBuffer = storage(device, counters);
   const scratchBuffer = device.createBuffer({
-    size: count * scratchBytes(run),
+    size: Math.max(16, count * scratchBytes(run, plan)),
     usage: GPUBufferUsage.STORAGE,
   });
   const lossBuffer = storage(device, new Float32Array(count * steps));
