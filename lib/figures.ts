@@ -10,6 +10,7 @@
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import { parseHTML } from "linkedom";
+import type { ExtraFeaturePhase } from "./theory.ts";
 
 // ---------------------------------------------------------------- panel data types
 
@@ -43,8 +44,8 @@ export interface NormBarsPanel {
   superposition: readonly number[];
 }
 
-/** What becomes of the extra feature in the phase diagrams (paper §5). */
-export type Phase = "not_learned" | "superposition" | "dedicated";
+/** What becomes of the extra feature in the phase diagrams (paper §5; lib/theory.ts). */
+export type Phase = ExtraFeaturePhase;
 
 /** A point of a phase boundary: relative importance r and density p = 1 − S. */
 export interface PhasePoint {

@@ -77,6 +77,12 @@ export interface SectionExperiment {
    * share it; a run whose densities differ must give it (the varied feature's).
    */
   density?: readonly number[];
+  /**
+   * Per instance: overrides of the trainer's final loss (notebook normalisation) and best-of-k
+   * selection, for a section that scores restarts by a less noisy estimate than the last batches.
+   */
+  loss?: readonly number[];
+  selected?: readonly boolean[];
 }
 
 /** W (or W₁) of an instance: the first m·n parameters, row-major m×n (W[j·n + i] = (W_i)_j). */
@@ -105,6 +111,11 @@ function instanceDensities(experiment: SectionExperiment): readonly number[] {
   });
 }
 
+/** The `selected` column of instance k: 1 for its configuration's best restart, else 0. */
+function selectedFlag(experiment: SectionExperiment, k: number): number {
+  return (experiment.selected ?? experiment.result.selected)[k] ? 1 : 0;
+}
+
 function checkLengths(experiment: SectionExperiment): void {
   const count = experiment.run.instances.length;
   if (experiment.result.params.length !== count || experiment.sweep.length !== count) {
@@ -131,9 +142,9 @@ export function instanceRows(experiment: SectionExperiment): Row[] {
     importance: sweep[k],
     seed: instance.seed,
     instance: k,
-    loss: result.finalLoss[k],
+    loss: (experiment.loss ?? result.finalLoss)[k],
     dims_per_feature: dimensionsPerFeature(weightMatrix(run.model, result.params[k]), m, n),
-    selected: result.selected[k] ? 1 : 0,
+    selected: selectedFlag(experiment, k),
   }));
 }
 
@@ -167,7 +178,7 @@ export function featureRows(experiment: SectionExperiment): Row[] {
       bias: b[i],
       superposition: overlaps[i],
       dimensionality: dimensionality[i],
-      selected: result.selected[k] ? 1 : 0,
+      selected: selectedFlag(experiment, k),
     }));
   });
 }
