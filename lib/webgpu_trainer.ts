@@ -41,11 +41,10 @@ function workgroupSize(device: GPUDevice): number {
   return Math.min(64, device.limits.maxComputeInvocationsPerWorkgroup);
 }
 
-/** The kernel entry points: the fused driver, and the four phases of the split driver. */
+/** The kernel entry points: the fused driver, and the three phases of the split driver. */
 type EntryPoint =
   | "train_fused"
-  | "embed_rows"
-  | "backprop_rows"
+  | "forward_backward"
   | "update_params"
   | "update_features"
   | "finish_step";
@@ -117,7 +116,7 @@ async function trainKernels(
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
     const entryPoints: EntryPoint[] = plan.mode === "fused"
       ? ["train_fused"]
-      : ["embed_rows", "backprop_rows", plan.update, "finish_step"];
+      : ["forward_backward", plan.update, "finish_step"];
     const pipelines = Object.fromEntries(entryPoints.map((entryPoint) => [
       entryPoint,
       device.createComputePipeline({
@@ -161,27 +160,25 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * Upper bounds on one invocation's loop iterations, counting every loop of `train.wgsl` as if no
  * input were zero and as if no loop were unrolled, a loop of k iterations as k + 1 (lavapipe
  * counts the exit test too): per batch row or four-row block of the fused driver
- * (4nm + 8n + 5m + 7), per batch
- * row in the split driver's phase 1 (nm + 3n + 2m + 4) and phase 2 (2nm + 3n + 2m + 3), per
- * parameter in its per-parameter phase 3 (1 + B), per four-feature block in its per-feature
- * phase 3 ((B + 1)(2m + 3) + 4(m + 1) + 5).
+ * (4nm + 8n + 5m + 7), per four-row block in the split driver's phases 1–2
+ * (3nm + 6n + 3m + 6), per parameter in its per-parameter phase 3 (1 + K), per four-feature
+ * block in its per-feature phase 3 ((K + 1)(2m + 3) + 5(m + 1) + 5), K = ⌈B/4⌉ row blocks.
  */
 export function loopIterations(
   run: RunSpec,
 ): {
   fusedRow: number;
-  embedRow: number;
-  backpropRow: number;
+  splitBlock: number;
   update: number;
   updateFeature: number;
 } {
   const { n, m } = run.model;
+  const blocks = Math.ceil(run.batch / 4);
   return {
     fusedRow: 4 * n * m + 8 * n + 5 * m + 7,
-    embedRow: n * m + 3 * n + 2 * m + 4,
-    backpropRow: 2 * n * m + 3 * n + 2 * m + 3,
-    update: 1 + run.batch,
-    updateFeature: (run.batch + 1) * (2 * m + 3) + 4 * (m + 1) + 5,
+    splitBlock: 3 * n * m + 6 * n + 3 * m + 6,
+    update: 1 + blocks,
+    updateFeature: (blocks + 1) * (2 * m + 3) + 5 * (m + 1) + 5,
   };
 }
 
@@ -226,7 +223,7 @@ export function kernelPlan(
   if (kernel === "auto" && fits && steps >= 1) {
     return { mode: "fused", rowBlock, update, stepsPerDispatch: steps, workgroup: fused };
   }
-  const longest = Math.max(loops.embedRow, loops.backpropRow, loops.update);
+  const longest = Math.max(loops.splitBlock, loops.update);
   if (longest > LOOP_BUDGET) {
     throw new UserError(
       `model too large for the WebGPU kernels: one invocation would loop ${longest} times, over ` +
@@ -249,11 +246,13 @@ function storage(
 }
 
 /**
- * Bytes of scratch one instance needs: for the split driver X and G (B·n each), Z and GZ (B·m
- * each) and the row losses (B), in f32; none for the fused driver, which keeps rows private.
+ * Bytes of scratch one instance needs: for the split driver X and G (B·n each), H and GZ (B·m
+ * each) and the row losses (B), in f32 with B rounded up to a multiple of 4 (rows in vec4
+ * blocks); none for the fused driver, which keeps rows private.
  */
 function scratchBytes(run: RunSpec, plan: KernelPlan): number {
-  return plan.mode === "split" ? run.batch * (2 * (run.model.n + run.model.m) + 1) * 4 : 0;
+  const rows = 4 * Math.ceil(run.batch / 4);
+  return plan.mode === "split" ? rows * (2 * (run.model.n + run.model.m) + 1) * 4 : 0;
 }
 
 /**
@@ -401,13 +400,11 @@ async function trainGroup(
       }
       return;
     }
-    const rowGroups = Math.ceil(run.batch / workgroup);
+    const rowGroups = Math.ceil(Math.ceil(run.batch / 4) / workgroup);
     const paramGroups = Math.ceil(layout.count / workgroup);
     const featureGroups = Math.ceil(model.n / (4 * workgroup));
     for (let step = from; step < to; step++) {
-      pass.setPipeline(kernels.pipelines.embed_rows!);
-      pass.dispatchWorkgroups(rowGroups, count);
-      pass.setPipeline(kernels.pipelines.backprop_rows!);
+      pass.setPipeline(kernels.pipelines.forward_backward!);
       pass.dispatchWorkgroups(rowGroups, count);
       pass.setPipeline(kernels.pipelines[plan.update]!);
       pass.dispatchWorkgroups(

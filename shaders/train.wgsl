@@ -1,7 +1,7 @@
 // Trains many independent toy models at once (lib/webgpu_trainer.ts drives it; lib/model.ts,
 // lib/data.ts and lib/optim.ts are the same math on the CPU). A training step has three phases:
-//   1. per batch row: draw sample x_b and accumulate z_b = W₁ x_b over the non-zero x_i only
-//      (input sparsity);
+//   1. per batch row: draw sample x_b and accumulate z_b = W₁ x_b (the fused driver over the
+//      non-zero x_i only: input sparsity);
 //   2. per batch row: h = act_hid(z), o = W₂ h + b, g = ∂L/∂o,
 //      ∂L/∂z = (W₂ᵀ g + λ/B · sign h) ⊙ act_hid'(z), and the row's loss;
 //   3. ∂θ = Σ_b of the rows' outer products (∂L/∂z ⊗ x, h ⊗ g, g), skipping rows whose x_i or g_i
@@ -13,16 +13,19 @@
 //     partials (workgroup memory) and updates θ. Parameters and feature constants are copied
 //     into private arrays first: on lavapipe every storage or workgroup load runs lane by lane,
 //     a private one is a vector gather. Best for small models;
-//   - `embed_rows`, `backprop_rows`, then `update_features` (or `update_params`), `finish_step`:
-//     one dispatch per phase through the scratch below, many workgroups per instance (grid y =
-//     instance), for models whose step is too long for one workgroup. `finish_step` sums the row
-//     losses and advances the step counter.
+//   - `forward_backward`, then `update_features` (or `update_params`), `finish_step`: one
+//     dispatch per phase through the scratch below, many workgroups per instance (grid y =
+//     instance), for models whose step is too long for one workgroup. `forward_backward` runs
+//     phases 1–2 for four batch rows per invocation as vec4 lanes (each parameter load serves
+//     four rows; z, h, ∂L/∂h stay private); `update_features` sums phase 3 for four features per
+//     invocation over blocks of four rows (4×4 tiles); `finish_step` sums the row losses and
+//     advances the step counter.
 // lavapipe (llvmpipe) ends any invocation after 65535 loop iterations in total, silently (a loop
 // of k iterations counts k + 1; loops it unrolls count nothing); the host bounds every
 // invocation's iterations per dispatch (lib/webgpu_trainer.ts, loopIterations and kernelPlan),
 // so any new loop here needs its count there.
-// Split-driver scratch per instance, row-major by sample: X (B·N) | G (B·N) | Z (B·M) | GZ (B·M)
-// | loss (B).
+// Split-driver scratch per instance, in vec4 blocks of four batch rows (K = ⌈B/4⌉ blocks, the
+// last padded): X (K·N) | G (K·N) | H (K·M) | GZ (K·M) | loss (K).
 // Parameters per instance: W₁ (M·N, W₁[j·N + i]) | W₂ (N·M, untied only) | b (N).
 
 override N: u32;
@@ -75,18 +78,45 @@ struct Control {
 @group(0) @binding(3) var<storage, read> features: array<f32>;
 // Per instance: data seed, steps done.
 @group(0) @binding(4) var<storage, read_write> counters: array<u32>;
-@group(0) @binding(5) var<storage, read_write> scratch: array<f32>;
+// The split driver's rows, four to a vec4 (layout below).
+@group(0) @binding(5) var<storage, read_write> scratch: array<vec4<f32>>;
 // Per instance: the batch loss of every step.
 @group(0) @binding(6) var<storage, read_write> losses: array<f32>;
 
 var<workgroup> shared_step: u32;
 
-fn scratch_base(inst: u32) -> u32 {
-  return inst * BATCH * (2u * (N + M) + 1u);
+// Blocks of four batch rows (the last one padded).
+fn row_blocks() -> u32 {
+  return (BATCH + 3u) / 4u;
 }
 
-fn row_loss_index(inst: u32, row: u32) -> u32 {
-  return scratch_base(inst) + 2u * BATCH * (N + M) + row;
+fn scratch_base(inst: u32) -> u32 {
+  return inst * row_blocks() * (2u * (N + M) + 1u);
+}
+
+// x_i of rows 4·block … 4·block + 3.
+fn x_index(inst: u32, block: u32, i: u32) -> u32 {
+  return scratch_base(inst) + block * N + i;
+}
+
+// ∂L/∂o_i of rows 4·block … 4·block + 3 (0 in padding rows).
+fn g_index(inst: u32, block: u32, i: u32) -> u32 {
+  return scratch_base(inst) + (row_blocks() + block) * N + i;
+}
+
+// h_j = act_hid(z_j) of rows 4·block … 4·block + 3.
+fn h_index(inst: u32, block: u32, j: u32) -> u32 {
+  return scratch_base(inst) + 2u * row_blocks() * N + block * M + j;
+}
+
+// ∂L/∂z_j of rows 4·block … 4·block + 3 (0 in padding rows).
+fn gz_index(inst: u32, block: u32, j: u32) -> u32 {
+  return scratch_base(inst) + row_blocks() * (2u * N + M) + block * M + j;
+}
+
+// The loss of rows 4·block … 4·block + 3 (0 in padding rows).
+fn loss_index(inst: u32, block: u32) -> u32 {
+  return scratch_base(inst) + 2u * row_blocks() * (N + M) + block;
 }
 
 fn weight_count() -> u32 {
@@ -187,107 +217,28 @@ fn feature_value(
   return 0.0;
 }
 
-// Phase 1 for batch row `row`: draws the sample into X and writes z = W₁ x into Z.
-fn draw_and_embed(inst: u32, step: u32, row: u32) {
-  let p_base = inst * param_count();
-  let f_base = inst * 2u * N;
-  let s_base = scratch_base(inst);
-  let x_base = s_base + row * N;
-  let z_base = s_base + 2u * BATCH * N + row * M;
-  let key = counters[inst * 2u];
-  let counter = sample_counter(step, row);
-  var z: array<f32, MAX_HIDDEN>;
-  var set_draw = vec4<u32>(0u);
-  var squared_norm = 0.0;
-  for (var i = 0u; i < N; i++) {
-    let value = feature_value(key, counter, i, features[f_base + N + i], &set_draw);
-    scratch[x_base + i] = value;
-    squared_norm += value * value;
-    if (value != 0.0) {
-      for (var j = 0u; j < M; j++) {
-        z[j] += params[p_base + j * N + i] * value;
-      }
-    }
-  }
-  var scale = 1.0;
-  if (NORMALIZE && squared_norm > 0.0) {
-    scale = 1.0 / sqrt(squared_norm);
-    for (var i = 0u; i < N; i++) {
-      scratch[x_base + i] *= scale;
-    }
-  }
-  for (var j = 0u; j < M; j++) {
-    scratch[z_base + j] = z[j] * scale;
-  }
-}
-
-// Phase 2 for batch row `row`: writes ∂L/∂o into G and ∂L/∂z into GZ; returns the row's loss.
-fn output_and_backprop(inst: u32, row: u32) -> f32 {
-  let p_base = inst * param_count();
-  let f_base = inst * 2u * N;
-  let s_base = scratch_base(inst);
-  let x_base = s_base + row * N;
-  let g_base = s_base + BATCH * N + row * N;
-  let z_base = s_base + 2u * BATCH * N + row * M;
-  let gz_base = s_base + 2u * BATCH * N + BATCH * M + row * M;
-  let l1_scale = control.l1 / f32(BATCH);
-  let error_scale = 1.0 / (f32(BATCH) * f32(N));
-  var h: array<f32, MAX_HIDDEN>;
-  var hidden_grad: array<f32, MAX_HIDDEN>;
-  var loss = 0.0;
-  for (var j = 0u; j < M; j++) {
-    h[j] = act_hidden(scratch[z_base + j]);
-    hidden_grad[j] = l1_scale * sign(h[j]);
-    loss += l1_scale * abs(h[j]);
-  }
-  for (var i = 0u; i < N; i++) {
-    var o = params[p_base + weight_count() + i];
-    for (var j = 0u; j < M; j++) {
-      o += params[p_base + w2_index(i, j)] * h[j];
-    }
-    let importance = features[f_base + i];
-    let error = act_output(o) - abs(scratch[x_base + i]);
-    loss += importance * error * error * error_scale;
-    let g = 2.0 * importance * error * error_scale * slope_output(o);
-    scratch[g_base + i] = g;
-    if (g != 0.0) {
-      for (var j = 0u; j < M; j++) {
-        hidden_grad[j] += params[p_base + w2_index(i, j)] * g;
-      }
-    }
-  }
-  for (var j = 0u; j < M; j++) {
-    scratch[gz_base + j] = hidden_grad[j] * slope_hidden(scratch[z_base + j]);
-  }
-  return loss;
-}
-
 // Phase 3 for parameter k: the batch-summed gradient ∂L/∂θ_k.
 fn gradient(inst: u32, k: u32) -> f32 {
-  let s_base = scratch_base(inst);
-  let g_base = s_base + BATCH * N;
-  let z_base = s_base + 2u * BATCH * N;
-  let gz_base = z_base + BATCH * M;
   var grad = 0.0;
   if (k < M * N) {
     let j = k / N;
     let i = k % N;
-    for (var b = 0u; b < BATCH; b++) {
-      grad += scratch[gz_base + b * M + j] * scratch[s_base + b * N + i];
+    for (var b = 0u; b < row_blocks(); b++) {
+      grad += dot(scratch[gz_index(inst, b, j)], scratch[x_index(inst, b, i)]);
       if (TIED) {
-        grad += act_hidden(scratch[z_base + b * M + j]) * scratch[g_base + b * N + i];
+        grad += dot(scratch[h_index(inst, b, j)], scratch[g_index(inst, b, i)]);
       }
     }
   } else if (k < weight_count()) {
     let i = (k - M * N) / M;
     let j = (k - M * N) % M;
-    for (var b = 0u; b < BATCH; b++) {
-      grad += act_hidden(scratch[z_base + b * M + j]) * scratch[g_base + b * N + i];
+    for (var b = 0u; b < row_blocks(); b++) {
+      grad += dot(scratch[h_index(inst, b, j)], scratch[g_index(inst, b, i)]);
     }
   } else {
     let i = k - weight_count();
-    for (var b = 0u; b < BATCH; b++) {
-      grad += scratch[g_base + b * N + i];
+    for (var b = 0u; b < row_blocks(); b++) {
+      grad += sum4(scratch[g_index(inst, b, i)]);
     }
   }
   return grad;
@@ -599,18 +550,95 @@ fn current_step(inst: u32) -> u32 {
   return counters[inst * 2u + 1u];
 }
 
-@compute @workgroup_size(WG)
-fn embed_rows(@builtin(global_invocation_id) id: vec3<u32>) {
-  let step = current_step(id.y);
-  if (id.x < BATCH && step < control.stop_at) {
-    draw_and_embed(id.y, step, id.x);
+// Phases 1–2 for batch rows 4·block … 4·block + 3 as vec4 lanes (rows ≥ B count nothing; the
+// same math as fused_block): draws x into X, z = W₁ x, writes h into H, then o = W₂ h + b,
+// g = ∂L/∂o into G, ∂L/∂z into GZ and the rows' losses. Each W₁ entry is loaded once and serves
+// four rows, each W₂ entry once for both o and W₂ᵀ g. No zero x or g is skipped here: on
+// lavapipe a storage load inside a divergent branch cost more than the multiply-adds it saves
+// (measured), so only phase 3 exploits sparsity.
+fn split_block(inst: u32, step: u32, block: u32) {
+  let row0 = 4u * block;
+  let p_base = inst * param_count();
+  let f_base = inst * 2u * N;
+  let key = counters[inst * 2u];
+  let c0 = sample_counter(step, row0);
+  let c1 = sample_counter(step, row0 + 1u);
+  let c2 = sample_counter(step, row0 + 2u);
+  let c3 = sample_counter(step, row0 + 3u);
+  var s0 = vec4<u32>(0u);
+  var s1 = vec4<u32>(0u);
+  var s2 = vec4<u32>(0u);
+  var s3 = vec4<u32>(0u);
+  var z: array<vec4<f32>, MAX_HIDDEN>;
+  for (var j = 0u; j < M; j++) {
+    z[j] = vec4<f32>(0.0);
   }
+  var squared_norm = vec4<f32>(0.0);
+  for (var i = 0u; i < N; i++) {
+    let density = features[f_base + N + i];
+    let value = vec4<f32>(
+      feature_value(key, c0, i, density, &s0),
+      feature_value(key, c1, i, density, &s1),
+      feature_value(key, c2, i, density, &s2),
+      feature_value(key, c3, i, density, &s3),
+    );
+    scratch[x_index(inst, block, i)] = value;
+    squared_norm += value * value;
+    for (var j = 0u; j < M; j++) {
+      z[j] += params[p_base + j * N + i] * value;
+    }
+  }
+  var scale = vec4<f32>(1.0);
+  if (NORMALIZE) {
+    scale = select(vec4<f32>(1.0), 1.0 / sqrt(squared_norm), squared_norm > vec4<f32>(0.0));
+    for (var i = 0u; i < N; i++) {
+      scratch[x_index(inst, block, i)] *= scale;
+    }
+  }
+  let valid = select(
+    vec4<f32>(0.0),
+    vec4<f32>(1.0),
+    vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(BATCH),
+  );
+  let l1_scale = control.l1 / f32(BATCH);
+  let error_scale = 1.0 / (f32(BATCH) * f32(N));
+  var h: array<vec4<f32>, MAX_HIDDEN>;
+  var hidden_grad: array<vec4<f32>, MAX_HIDDEN>;
+  var loss = vec4<f32>(0.0);
+  for (var j = 0u; j < M; j++) {
+    z[j] *= scale;
+    h[j] = act_hidden4(z[j]);
+    scratch[h_index(inst, block, j)] = h[j];
+    hidden_grad[j] = l1_scale * sign(h[j]) * valid;
+    loss += l1_scale * abs(h[j]);
+  }
+  for (var i = 0u; i < N; i++) {
+    var w: array<f32, MAX_HIDDEN>; // W₂[i, ·]
+    var o = vec4<f32>(params[p_base + weight_count() + i]);
+    for (var j = 0u; j < M; j++) {
+      w[j] = params[p_base + w2_index(i, j)];
+      o += w[j] * h[j];
+    }
+    let importance = features[f_base + i];
+    let error = act_output4(o) - abs(scratch[x_index(inst, block, i)]);
+    loss += importance * error * error * error_scale;
+    let g = 2.0 * importance * error * error_scale * slope_output4(o) * valid;
+    scratch[g_index(inst, block, i)] = g;
+    for (var j = 0u; j < M; j++) {
+      hidden_grad[j] += w[j] * g;
+    }
+  }
+  for (var j = 0u; j < M; j++) {
+    scratch[gz_index(inst, block, j)] = hidden_grad[j] * slope_hidden4(z[j]);
+  }
+  scratch[loss_index(inst, block)] = loss * valid;
 }
 
 @compute @workgroup_size(WG)
-fn backprop_rows(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (id.x < BATCH && current_step(id.y) < control.stop_at) {
-    scratch[row_loss_index(id.y, id.x)] = output_and_backprop(id.y, id.x);
+fn forward_backward(@builtin(global_invocation_id) id: vec3<u32>) {
+  let step = current_step(id.y);
+  if (id.x < row_blocks() && step < control.stop_at) {
+    split_block(id.y, step, id.x);
   }
 }
 
@@ -623,43 +651,42 @@ fn update_params(@builtin(global_invocation_id) id: vec3<u32>) {
 }
 
 // Phase 3 for features i0 … i0 + 3 (as vec4 lanes; features ≥ N are skipped): ∂L/∂θ for every
-// parameter that touches them (W₁[·, i], W₂[i, ·] and b_i), summed over the rows where some x_i
-// or g_i is non-zero, then the optimiser update.
+// parameter that touches them (W₁[·, i], W₂[i, ·] and b_i), summed over the row blocks where
+// some x_i or g_i is non-zero, then the optimiser update. Each block's x and g of the four
+// features form 4×4 matrices (columns: features, rows: batch rows), so that each load of a
+// row block's ∂L/∂z_j or h_j serves sixteen products.
 fn update_feature_block(inst: u32, i0: u32, step: u32) {
-  let s_base = scratch_base(inst);
-  let g_base = s_base + BATCH * N;
-  let z_base = s_base + 2u * BATCH * N;
-  let gz_base = z_base + BATCH * M;
-  let lanes = vec4<u32>(i0) + vec4<u32>(0u, 1u, 2u, 3u);
-  let inside = lanes < vec4<u32>(N);
   let last = min(i0 + 3u, N - 1u);
   var grad_in: array<vec4<f32>, MAX_HIDDEN>; // ∂L/∂W₁[j, i]
   var grad_out: array<vec4<f32>, MAX_HIDDEN>; // ∂L/∂W₂[i, j] (W₁[j, i] again when tied)
+  for (var j = 0u; j < M; j++) {
+    grad_in[j] = vec4<f32>(0.0);
+    grad_out[j] = vec4<f32>(0.0);
+  }
   var grad_bias = vec4<f32>(0.0);
-  for (var b = 0u; b < BATCH; b++) {
-    let x_row = s_base + b * N;
-    let g_row = g_base + b * N;
-    let x = select(vec4<f32>(0.0), vec4<f32>(
-      scratch[x_row + i0],
-      scratch[x_row + min(i0 + 1u, last)],
-      scratch[x_row + min(i0 + 2u, last)],
-      scratch[x_row + last],
-    ), inside);
-    let g = select(vec4<f32>(0.0), vec4<f32>(
-      scratch[g_row + i0],
-      scratch[g_row + min(i0 + 1u, last)],
-      scratch[g_row + min(i0 + 2u, last)],
-      scratch[g_row + last],
-    ), inside);
-    if (any(x != vec4<f32>(0.0))) {
+  let zero = vec4<f32>(0.0);
+  for (var b = 0u; b < row_blocks(); b++) {
+    let x = mat4x4<f32>(
+      scratch[x_index(inst, b, i0)],
+      scratch[x_index(inst, b, min(i0 + 1u, last))],
+      scratch[x_index(inst, b, min(i0 + 2u, last))],
+      scratch[x_index(inst, b, last)],
+    );
+    let g = mat4x4<f32>(
+      scratch[g_index(inst, b, i0)],
+      scratch[g_index(inst, b, min(i0 + 1u, last))],
+      scratch[g_index(inst, b, min(i0 + 2u, last))],
+      scratch[g_index(inst, b, last)],
+    );
+    if (any((x[0] != zero) | (x[1] != zero) | (x[2] != zero) | (x[3] != zero))) {
       for (var j = 0u; j < M; j++) {
-        grad_in[j] += scratch[gz_base + b * M + j] * x;
+        grad_in[j] += scratch[gz_index(inst, b, j)] * x;
       }
     }
-    if (any(g != vec4<f32>(0.0))) {
-      grad_bias += g;
+    if (any((g[0] != zero) | (g[1] != zero) | (g[2] != zero) | (g[3] != zero))) {
+      grad_bias += vec4<f32>(1.0) * g;
       for (var j = 0u; j < M; j++) {
-        grad_out[j] += act_hidden(scratch[z_base + b * M + j]) * g;
+        grad_out[j] += scratch[h_index(inst, b, j)] * g;
       }
     }
   }
@@ -695,8 +722,8 @@ fn finish_step(@builtin(global_invocation_id) id: vec3<u32>) {
   let step = current_step(inst);
   if (inst < control.instances && step < control.stop_at) {
     var total = 0.0;
-    for (var row = 0u; row < BATCH; row++) {
-      total += scratch[row_loss_index(inst, row)];
+    for (var block = 0u; block < row_blocks(); block++) {
+      total += sum4(scratch[loss_index(inst, block)]);
     }
     losses[inst * control.total_steps + step] = total;
     counters[inst * 2u + 1u] = step + 1u;
