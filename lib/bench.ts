@@ -6,6 +6,7 @@
 import {
   INDEPENDENT_DATA,
   NOTEBOOK_OPTIMIZER,
+  powerSweep,
   reluOutputModel,
   type RunSpec,
   sweepInstances,
@@ -45,9 +46,10 @@ export const WORKLOADS: readonly Workload[] = [
  */
 export function workloadRun(workload: Workload, steps: number, batch = NOTEBOOK_BATCH): RunSpec {
   const { n, m, instances } = workload;
+  const densities = powerSweep(20, instances);
   const points = Array.from({ length: instances }, (_, k) => ({
     importance: Array<number>(n).fill(1),
-    density: Array<number>(n).fill(20 ** (-k / (instances - 1))),
+    density: Array<number>(n).fill(densities[k]),
   }));
   return {
     model: reluOutputModel(n, m),

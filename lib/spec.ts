@@ -161,6 +161,14 @@ export function paramLayout(model: ModelSpec): ParamLayout {
   return { w1: 0, w2, bias, count: bias + model.n };
 }
 
+/**
+ * The notebook's geometric sweeps: base^−t for t = linspace(0, 1, count), from 1 down to 1/base
+ * (`20 ** -linspace(0, 1, k)` densities, `100 ** -linspace(0, 1, n)` importances).
+ */
+export function powerSweep(base: number, count: number): number[] {
+  return Array.from({ length: count }, (_, t) => base ** -(count === 1 ? 0 : t / (count - 1)));
+}
+
 /** Configuration of one point of a sweep: the importance and density vectors it trains with. */
 export interface SweepPoint {
   importance: number[];

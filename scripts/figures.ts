@@ -6,7 +6,7 @@
 import { runMain, UserError } from "../lib/errors.ts";
 
 /** The section scripts, in the paper's order (`scripts/<name>.ts`, each also a `deno task`). */
-export const SECTIONS = ["intro", "phase"];
+export const SECTIONS = ["intro", "basic", "phase"];
 
 await runMain(async () => {
   for (const section of SECTIONS) {

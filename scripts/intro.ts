@@ -28,6 +28,7 @@ import {
   INDEPENDENT_DATA,
   NOTEBOOK_OPTIMIZER,
   type OptimizerSpec,
+  powerSweep,
   reluOutputModel,
   type RunSpec,
   sweepInstances,
@@ -66,11 +67,6 @@ export function introImportance(n = INTRO_N): number[] {
   return Array.from({ length: n }, (_, i) => 0.9 ** i);
 }
 
-/** The notebook's densities p_t = 20^−t for t = linspace(0, 1, count): 1 down to 0.05. */
-export function introDensities(count = 10): number[] {
-  return Array.from({ length: count }, (_, t) => 20 ** -(count === 1 ? 0 : t / (count - 1)));
-}
-
 /** Options of {@link introRun}. */
 export interface IntroRunOptions {
   steps: number;
@@ -92,7 +88,7 @@ export interface IntroRunOptions {
  */
 export function introRun(options: IntroRunOptions): RunSpec {
   const importance = options.importance ?? introImportance();
-  const densities = options.densities ?? introDensities();
+  const densities = options.densities ?? powerSweep(20, 10);
   const n = importance.length;
   const points = densities.map((p) => ({ importance, density: Array(n).fill(p) }));
   return {

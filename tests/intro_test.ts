@@ -19,7 +19,8 @@ import {
   reluOutputModel,
 } from "../lib/spec.ts";
 import { train } from "../lib/train.ts";
-import { introDensities, introFigure, introImportance, introRun } from "../scripts/intro.ts";
+import { introFigure, introImportance, introRun } from "../scripts/intro.ts";
+import { powerSweep } from "../lib/spec.ts";
 import { noWebGpu } from "./helpers.ts";
 
 const script = new URL("../scripts/intro.ts", import.meta.url).pathname;
@@ -49,8 +50,8 @@ Deno.test("modelName() names every model of the paper", () => {
   assert.equal(modelName(absValueModel(5, 2)), "abs");
 });
 
-Deno.test("introDensities() is 20^−linspace(0, 1, 10) and importance is 0.9^i", () => {
-  const densities = introDensities();
+Deno.test("powerSweep(20, 10) is 20^−linspace(0, 1, 10) and intro's importance is 0.9^i", () => {
+  const densities = powerSweep(20, 10);
   assert.equal(densities.length, 10);
   assert.equal(densities[0], 1);
   assert.ok(Math.abs(densities[9] - 0.05) < 1e-12);
