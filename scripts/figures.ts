@@ -1,14 +1,14 @@
 /**
  * @module
  * `deno task figures`: regenerates every paper section's figures, one section script after
- * another, passing its flags (`--out`, `--seed`, `--scale`, `--backend`, ...) to each.
+ * another, passing its flags (`--out`, `--seed`, `--scale`, `--backend`, ...) to each. The first
+ * section that fails ends the run with its exit code (2 for a bad flag, which it has reported).
  */
-import { runMain, UserError } from "../lib/errors.ts";
 
 /** The section scripts, in the paper's order (`scripts/<name>.ts`, each also a `deno task`). */
 export const SECTIONS = ["intro", "basic", "phase"];
 
-await runMain(async () => {
+if (import.meta.main) {
   for (const section of SECTIONS) {
     const script = new URL(`./${section}.ts`, import.meta.url).pathname;
     const { code } = await new Deno.Command(Deno.execPath(), {
@@ -16,7 +16,6 @@ await runMain(async () => {
       stdout: "inherit",
       stderr: "inherit",
     }).spawn().status;
-    if (code === 2) throw new UserError(`${section}: see the message above`);
     if (code !== 0) Deno.exit(code);
   }
-});
+}
