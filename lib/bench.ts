@@ -3,17 +3,7 @@
  * What `deno task bench` measures: the notebook's three sweep workloads as run specs, the dense
  * multiply-add count of one training step, the median, and the process's peak memory.
  */
-import {
-  INDEPENDENT_DATA,
-  NOTEBOOK_OPTIMIZER,
-  powerSweep,
-  reluOutputModel,
-  type RunSpec,
-  sweepInstances,
-} from "./spec.ts";
-
-/** The notebook's batch size. */
-export const NOTEBOOK_BATCH = 1024;
+import { NOTEBOOK_BATCH, notebookRun, powerSweep, reluOutputModel, type RunSpec } from "./spec.ts";
 
 /**
  * A benchmark workload: a ReLU-output model with `instances` instances, and the training steps of
@@ -46,22 +36,11 @@ export const WORKLOADS: readonly Workload[] = [
  */
 export function workloadRun(workload: Workload, steps: number, batch = NOTEBOOK_BATCH): RunSpec {
   const { n, m, instances } = workload;
-  const densities = powerSweep(20, instances);
-  const points = Array.from({ length: instances }, (_, k) => ({
+  const points = powerSweep(20, instances).map((p) => ({
     importance: Array<number>(n).fill(1),
-    density: Array<number>(n).fill(densities[k]),
+    density: Array<number>(n).fill(p),
   }));
-  return {
-    model: reluOutputModel(n, m),
-    data: INDEPENDENT_DATA,
-    optimizer: NOTEBOOK_OPTIMIZER,
-    init: { kind: "notebook", fanInstances: instances },
-    batch,
-    steps,
-    l1: 0,
-    instances: sweepInstances(points, 1, 0),
-    snapshotSteps: [],
-  };
+  return notebookRun(reluOutputModel(n, m), points, { steps, batch });
 }
 
 /**

@@ -16,8 +16,26 @@ import {
   superposition,
 } from "./metrics.ts";
 import { progress } from "./progress.ts";
-import { type ModelSpec, paramLayout, type RunSpec } from "./spec.ts";
+import type { Scale } from "./cli.ts";
+import {
+  type ModelSpec,
+  NOTEBOOK_BATCH,
+  NOTEBOOK_OPTIMIZER,
+  type OptimizerSpec,
+  paramLayout,
+  type RunSpec,
+} from "./spec.ts";
 import { type Backend, train, type TrainResult } from "./train.ts";
+
+/**
+ * Batch and optimiser at each `--scale`: paper is the notebook's (batch 1024, AdamW lr 1e-3,
+ * constant); quick is batch 256 and lr 1e-2 with the notebook's cosine decay cos(½π·t/(T−1)),
+ * which reaches the paper's geometries in about a third of the steps.
+ */
+export const SCALE_TRAINING: Record<Scale, { batch: number; optimizer: OptimizerSpec }> = {
+  quick: { batch: 256, optimizer: { ...NOTEBOOK_OPTIMIZER, lr: 1e-2, schedule: "cosine" } },
+  paper: { batch: NOTEBOOK_BATCH, optimizer: NOTEBOOK_OPTIMIZER },
+};
 
 /** The model names written in the `model` column. */
 export type ModelName = "linear" | "relu_output" | "relu_hidden" | "abs";

@@ -194,6 +194,49 @@ export function sweepInstances(
   return instances;
 }
 
+/** The notebook's batch size. */
+export const NOTEBOOK_BATCH = 1024;
+
+/** How a sweep trains; every field left out takes the notebook's setting. */
+export interface SweepTraining {
+  steps: number;
+  /** Best-of-k restarts per point (default 1). */
+  restarts?: number;
+  /** Run seed (default 0). */
+  seed?: number;
+  /** Default {@link NOTEBOOK_BATCH}. */
+  batch?: number;
+  /** Default {@link NOTEBOOK_OPTIMIZER}. */
+  optimizer?: OptimizerSpec;
+  /** Default {@link INDEPENDENT_DATA}. */
+  data?: DataSpec;
+  /** λ of the L1 penalty on h (default 0). */
+  l1?: number;
+  snapshotSteps?: number[];
+}
+
+/**
+ * A run of `model` over sweep points, `restarts` instances each ({@link sweepInstances}), with
+ * the notebook's defaults and its xavier init, whose fan counts the points (its `n_instances`).
+ */
+export function notebookRun(
+  model: ModelSpec,
+  points: SweepPoint[],
+  training: SweepTraining,
+): RunSpec {
+  return {
+    model,
+    data: training.data ?? INDEPENDENT_DATA,
+    optimizer: training.optimizer ?? NOTEBOOK_OPTIMIZER,
+    init: { kind: "notebook", fanInstances: points.length },
+    batch: training.batch ?? NOTEBOOK_BATCH,
+    steps: training.steps,
+    l1: training.l1 ?? 0,
+    instances: sweepInstances(points, training.restarts ?? 1, training.seed ?? 0),
+    snapshotSteps: training.snapshotSteps ?? [],
+  };
+}
+
 /** Largest hidden dimension m the kernels support (per-invocation accumulators). */
 export const MAX_HIDDEN = 64;
 

@@ -20,13 +20,7 @@
  * - `basic_sweep.svg` (paper scale): ‖W_i‖ bars coloured by superposition for every other
  *   density of the sweep, as the notebook's `render_features(model, np.s_[::2])`.
  */
-import {
-  parseSectionArgs,
-  type Scale,
-  type SectionArgs,
-  type SectionInfo,
-  sectionUsage,
-} from "../lib/cli.ts";
+import { parseSectionArgs, type SectionArgs, type SectionInfo, sectionUsage } from "../lib/cli.ts";
 import { runMain } from "../lib/errors.ts";
 import {
   densityLabel,
@@ -39,6 +33,7 @@ import {
 import { featureNorms, gram, superposition } from "../lib/metrics.ts";
 import {
   biasVector,
+  SCALE_TRAINING,
   type SectionExperiment,
   selectedInstances,
   trainWithProgress,
@@ -47,15 +42,13 @@ import {
   writeSvg,
 } from "../lib/section.ts";
 import {
-  INDEPENDENT_DATA,
   linearModel,
   type ModelSpec,
-  NOTEBOOK_OPTIMIZER,
-  type OptimizerSpec,
+  notebookRun,
   powerSweep,
   reluOutputModel,
   type RunSpec,
-  sweepInstances,
+  type SweepTraining,
 } from "../lib/spec.ts";
 import type { TrainResult } from "../lib/train.ts";
 
@@ -92,19 +85,6 @@ export const BASIC_RESTARTS = { quick: 4, paper: 10 } as const;
  */
 export const SWEEP_RESTARTS = 1;
 
-/** Batch size at each scale: the notebook's 1024 at paper scale, 256 to stay fast when quick. */
-export const BASIC_BATCH = { quick: 256, paper: 1024 } as const;
-
-/**
- * The optimiser at each scale: the notebook's AdamW (lr 1e-3, weight decay 0.01, constant) at
- * paper scale; quick scale uses lr 1e-2 with the notebook's cosine decay cos(½π·t/(T−1)), which
- * reaches the same solutions in 3,000 steps (as in `intro`).
- */
-export const BASIC_OPTIMIZER: Record<Scale, OptimizerSpec> = {
-  quick: { ...NOTEBOOK_OPTIMIZER, lr: 1e-2, schedule: "cosine" },
-  paper: NOTEBOOK_OPTIMIZER,
-};
-
 /** The notebook's larger sweep: n = 100 features in m = 20 dimensions, 20 densities. */
 export const SWEEP_N = 100;
 export const SWEEP_M = 20;
@@ -125,23 +105,15 @@ export function sweepDensities(): number[] {
   return powerSweep(20, SWEEP_DENSITY_COUNT);
 }
 
-/** Options of {@link basicRun} and {@link sweepRun}. */
-export interface BasicRunOptions {
-  steps: number;
-  restarts: number;
-  seed: number;
+/** Options of {@link basicRun} and {@link sweepRun}: the training, and the densities. */
+export interface BasicRunOptions extends SweepTraining {
   /** Default: {@link BASIC_DENSITIES} (main experiment) or {@link sweepDensities} (sweep). */
   densities?: readonly number[];
-  /** Default 1024. */
-  batch?: number;
-  /** Default {@link NOTEBOOK_OPTIMIZER}. */
-  optimizer?: OptimizerSpec;
 }
 
 /**
  * A run of `model` with one configuration per density (every feature at that density, importance
- * `importance`), `restarts` instances each; xavier init with the notebook's fan over the
- * configurations; by default the notebook's AdamW and batch 1024.
+ * `importance`); see {@link notebookRun}.
  */
 function densitySweepRun(
   model: ModelSpec,
@@ -150,17 +122,7 @@ function densitySweepRun(
   options: BasicRunOptions,
 ): RunSpec {
   const points = densities.map((p) => ({ importance, density: Array(model.n).fill(p) }));
-  return {
-    model,
-    data: INDEPENDENT_DATA,
-    optimizer: options.optimizer ?? NOTEBOOK_OPTIMIZER,
-    init: { kind: "notebook", fanInstances: points.length },
-    batch: options.batch ?? 1024,
-    steps: options.steps,
-    l1: 0,
-    instances: sweepInstances(points, options.restarts, options.seed),
-    snapshotSteps: [],
-  };
+  return notebookRun(model, points, options);
 }
 
 /**
@@ -253,8 +215,7 @@ export async function runBasic(args: SectionArgs): Promise<void> {
     steps: args.steps,
     restarts: BASIC_RESTARTS[args.scale],
     seed: args.seed,
-    batch: BASIC_BATCH[args.scale],
-    optimizer: BASIC_OPTIMIZER[args.scale],
+    ...SCALE_TRAINING[args.scale],
   };
   const trained: LabelledResult[] = [];
   const experiments: SectionExperiment[] = [];

@@ -21,13 +21,13 @@ import { fileURLToPath } from "node:url";
 import type { ParseArgsOptionsConfig } from "node:util";
 import {
   median,
-  NOTEBOOK_BATCH,
   peakMemoryBytes,
   stepFlops,
   type Workload,
   workloadRun,
   WORKLOADS,
 } from "../lib/bench.ts";
+import { NOTEBOOK_BATCH } from "../lib/spec.ts";
 import { parseChoice, parseFlags, parseInteger } from "../lib/cli.ts";
 import { runMain, UserError } from "../lib/errors.ts";
 import { gpuAdapter, NO_ADAPTER_MESSAGE } from "../lib/gpu.ts";

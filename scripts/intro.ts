@@ -8,16 +8,11 @@
  * Writes under `<out>/intro/`: `instances.csv`, `features.csv`, `weights.csv` and `intro.svg`
  * (for each density, the selected instance's five W_i in the plane, coloured by importance).
  */
-import {
-  parseSectionArgs,
-  type Scale,
-  type SectionArgs,
-  type SectionInfo,
-  sectionUsage,
-} from "../lib/cli.ts";
+import { parseSectionArgs, type SectionArgs, type SectionInfo, sectionUsage } from "../lib/cli.ts";
 import { runMain } from "../lib/errors.ts";
 import { densityLabel, featureDirectionsFigure } from "../lib/figures.ts";
 import {
+  SCALE_TRAINING,
   selectedInstances,
   trainWithProgress,
   weightMatrix,
@@ -25,13 +20,11 @@ import {
   writeSvg,
 } from "../lib/section.ts";
 import {
-  INDEPENDENT_DATA,
-  NOTEBOOK_OPTIMIZER,
-  type OptimizerSpec,
+  notebookRun,
   powerSweep,
   reluOutputModel,
   type RunSpec,
-  sweepInstances,
+  type SweepTraining,
 } from "../lib/spec.ts";
 import type { TrainResult } from "../lib/train.ts";
 
@@ -49,59 +42,27 @@ export const INTRO_M = 2;
 /** Best-of-k restarts per density at each scale. */
 export const INTRO_RESTARTS = { quick: 4, paper: 10 } as const;
 
-/** Batch size at each scale: the notebook's 1024 at paper scale, 256 to stay fast when quick. */
-export const INTRO_BATCH = { quick: 256, paper: 1024 } as const;
-
-/**
- * The optimiser at each scale: the notebook's AdamW (lr 1e-3, constant) at paper scale; quick
- * scale uses lr 1e-2 with the notebook's cosine decay cos(½π·t/(T−1)), which reaches the same
- * geometry in a third of the steps.
- */
-export const INTRO_OPTIMIZER: Record<Scale, OptimizerSpec> = {
-  quick: { ...NOTEBOOK_OPTIMIZER, lr: 1e-2, schedule: "cosine" },
-  paper: NOTEBOOK_OPTIMIZER,
-};
-
 /** Importance I_i = 0.9^i, i = 0 … n−1 (1 down to 0.656). */
 export function introImportance(n = INTRO_N): number[] {
   return Array.from({ length: n }, (_, i) => 0.9 ** i);
 }
 
-/** Options of {@link introRun}. */
-export interface IntroRunOptions {
-  steps: number;
-  restarts: number;
-  seed: number;
+/** Options of {@link introRun}: the training, and the sweep (default: the paper's). */
+export interface IntroRunOptions extends SweepTraining {
   densities?: number[];
   importance?: number[];
-  /** Default 1024. */
-  batch?: number;
-  /** Default {@link NOTEBOOK_OPTIMIZER}. */
-  optimizer?: OptimizerSpec;
 }
 
 /**
- * The opening figure's run: ReLU-output model n = 5, m = 2, one configuration per density with
- * importance I (default 0.9^i), `restarts` instances each; by default the notebook's AdamW (lr 1e-3,
- * weight decay 0.01, constant) and batch 1024; xavier init with the notebook's fan over the
- * configurations.
+ * The opening figure's run: ReLU-output model n = 5, m = 2, one configuration per density
+ * (default 20^−linspace(0, 1, 10)) with importance I (default 0.9^i); see {@link notebookRun}.
  */
 export function introRun(options: IntroRunOptions): RunSpec {
   const importance = options.importance ?? introImportance();
   const densities = options.densities ?? powerSweep(20, 10);
   const n = importance.length;
   const points = densities.map((p) => ({ importance, density: Array(n).fill(p) }));
-  return {
-    model: reluOutputModel(n, INTRO_M),
-    data: INDEPENDENT_DATA,
-    optimizer: options.optimizer ?? NOTEBOOK_OPTIMIZER,
-    init: { kind: "notebook", fanInstances: points.length },
-    batch: options.batch ?? 1024,
-    steps: options.steps,
-    l1: 0,
-    instances: sweepInstances(points, options.restarts, options.seed),
-    snapshotSteps: [],
-  };
+  return notebookRun(reluOutputModel(n, INTRO_M), points, options);
 }
 
 /** The opening figure: for each density, the selected instance's W_i ∈ R², coloured by I_i. */
@@ -126,8 +87,7 @@ export async function runIntro(args: SectionArgs): Promise<void> {
     steps: args.steps,
     restarts: INTRO_RESTARTS[args.scale],
     seed: args.seed,
-    batch: INTRO_BATCH[args.scale],
-    optimizer: INTRO_OPTIMIZER[args.scale],
+    ...SCALE_TRAINING[args.scale],
   });
   const result = await trainWithProgress("intro", run, args.backend);
   await writeSectionCsvs(args.dir, [{

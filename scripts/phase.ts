@@ -30,13 +30,7 @@
  * with the theory's boundaries drawn on each and the agreement (the fraction of grid points whose
  * phase matches the theory's) in the titles. The agreements are also printed.
  */
-import {
-  parseSectionArgs,
-  type Scale,
-  type SectionArgs,
-  type SectionInfo,
-  sectionUsage,
-} from "../lib/cli.ts";
+import { parseSectionArgs, type SectionArgs, type SectionInfo, sectionUsage } from "../lib/cli.ts";
 import { writeCsv } from "../lib/csv.ts";
 import { runMain } from "../lib/errors.ts";
 import { phaseDiagramFigure, type PhasePanel, type PhasePoint } from "../lib/figures.ts";
@@ -48,20 +42,14 @@ import {
 } from "../lib/phase.ts";
 import {
   biasVector,
+  SCALE_TRAINING,
   type SectionExperiment,
   trainWithProgress,
   weightMatrix,
   writeSectionCsvs,
   writeSvg,
 } from "../lib/section.ts";
-import {
-  INDEPENDENT_DATA,
-  NOTEBOOK_OPTIMIZER,
-  type OptimizerSpec,
-  reluOutputModel,
-  type RunSpec,
-  sweepInstances,
-} from "../lib/spec.ts";
+import { notebookRun, reluOutputModel, type RunSpec, type SweepTraining } from "../lib/spec.ts";
 import { superpositionBoundary, theoreticalPhase } from "../lib/theory.ts";
 import { selectBest, type TrainResult } from "../lib/train.ts";
 import { join } from "node:path";
@@ -88,18 +76,6 @@ export const PHASE_GRID = { quick: 10, paper: 20 } as const;
 /** Restarts per grid point at each scale; the highest-loss one is discarded. */
 export const PHASE_RESTARTS = { quick: 6, paper: 10 } as const;
 
-/** Batch size at each scale: the notebook's 1024 at paper scale, 256 to stay fast when quick. */
-export const PHASE_BATCH = { quick: 256, paper: 1024 } as const;
-
-/**
- * The optimiser at each scale: the notebook's AdamW (lr 1e-3, constant) at paper scale; quick
- * scale uses lr 1e-2 with the notebook's cosine decay, as `intro` does.
- */
-export const PHASE_OPTIMIZER: Record<Scale, OptimizerSpec> = {
-  quick: { ...NOTEBOOK_OPTIMIZER, lr: 1e-2, schedule: "cosine" },
-  paper: NOTEBOOK_OPTIMIZER,
-};
-
 /** `count` log-spaced values from `from` to `to` inclusive. */
 export function logSpace(from: number, to: number, count: number): number[] {
   if (count === 1) return [from];
@@ -117,28 +93,20 @@ export function phaseDensities(count: number): number[] {
   return logSpace(1, 0.01, count);
 }
 
-/** Options of {@link phaseRun}. */
-export interface PhaseRunOptions {
+/** Options of {@link phaseRun}: the shape, the grid, and the training. */
+export interface PhaseRunOptions extends SweepTraining {
   n: number;
   m: number;
   /** Relative importances r (the grid's columns). */
   ratios: readonly number[];
   /** Densities p (the grid's rows). */
   densities: readonly number[];
-  steps: number;
-  restarts: number;
-  seed: number;
-  /** Default 1024. */
-  batch?: number;
-  /** Default {@link NOTEBOOK_OPTIMIZER}. */
-  optimizer?: OptimizerSpec;
 }
 
 /**
  * One (n, m) phase diagram as one run: ReLU-output model, one configuration per grid point
  * (row-major: config = row·|ratios| + column, row = density, column = ratio) with importance
- * [1, …, 1, r] and density p for every feature, `restarts` instances each; by default the
- * notebook's AdamW and batch 1024; xavier init with the notebook's fan over the configurations.
+ * [1, …, 1, r] and density p for every feature; see {@link notebookRun}.
  */
 export function phaseRun(options: PhaseRunOptions): RunSpec {
   const { n, m } = options;
@@ -148,17 +116,7 @@ export function phaseRun(options: PhaseRunOptions): RunSpec {
       density: Array<number>(n).fill(p),
     }))
   );
-  return {
-    model: reluOutputModel(n, m),
-    data: INDEPENDENT_DATA,
-    optimizer: options.optimizer ?? NOTEBOOK_OPTIMIZER,
-    init: { kind: "notebook", fanInstances: points.length },
-    batch: options.batch ?? 1024,
-    steps: options.steps,
-    l1: 0,
-    instances: sweepInstances(points, options.restarts, options.seed),
-    snapshotSteps: [],
-  };
+  return notebookRun(reluOutputModel(n, m), points, options);
 }
 
 /** One point of a phase diagram, empirical and theoretical. */
@@ -316,8 +274,7 @@ export async function runPhase(args: SectionArgs): Promise<void> {
       steps: args.steps,
       restarts: PHASE_RESTARTS[args.scale],
       seed: args.seed,
-      batch: PHASE_BATCH[args.scale],
-      optimizer: PHASE_OPTIMIZER[args.scale],
+      ...SCALE_TRAINING[args.scale],
     });
     const result = await trainWithProgress(`phase ${experiment}`, run, args.backend);
     const sweep = run.instances.map((instance) => instance.importance[n - 1]);

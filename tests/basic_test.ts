@@ -7,6 +7,7 @@ import {
   biasVector,
   FEATURE_COLUMNS,
   INSTANCE_COLUMNS,
+  SCALE_TRAINING,
   selectedInstances,
   WEIGHT_COLUMNS,
   weightMatrix,
@@ -16,7 +17,6 @@ import { linearOptimum } from "../lib/theory.ts";
 import { train, type TrainResult } from "../lib/train.ts";
 import {
   BASIC_DENSITIES,
-  BASIC_OPTIMIZER,
   BASIC_SPARSITIES,
   basicImportance,
   basicRun,
@@ -198,7 +198,7 @@ function trained(): Promise<{ linear: Trained; relu: Trained }> {
       seed: 0,
       densities: TEST_DENSITIES,
       batch: 256,
-      optimizer: BASIC_OPTIMIZER.quick,
+      optimizer: SCALE_TRAINING.quick.optimizer,
     };
     const linearRun = basicRun("linear", options);
     const reluRun = basicRun("relu", options);

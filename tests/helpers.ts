@@ -5,15 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { gpuAdapter } from "../lib/gpu.ts";
-import {
-  type DataSpec,
-  INDEPENDENT_DATA,
-  type ModelSpec,
-  NOTEBOOK_OPTIMIZER,
-  type OptimizerSpec,
-  type RunSpec,
-  sweepInstances,
-} from "../lib/spec.ts";
+import { type ModelSpec, notebookRun, type RunSpec, type SweepTraining } from "../lib/spec.ts";
 
 /** Asserts |actual − expected| ≤ tolerance. */
 export function assertClose(actual: number, expected: number, tolerance: number, what = ""): void {
@@ -41,32 +33,16 @@ if (!adapter && Deno.env.get("REQUIRE_WEBGPU") === "1") {
 /** True where no WebGPU adapter exists: WebGPU tests are then ignored. */
 export const noWebGpu = adapter === null;
 
-/** A run with uniform importance and density per instance, for tests. */
-export function testRun(options: {
-  model: ModelSpec;
-  importance: (i: number) => number;
-  densities: number[];
-  steps: number;
-  batch?: number;
-  data?: DataSpec;
-  optimizer?: OptimizerSpec;
-  restarts?: number;
-  seed?: number;
-  l1?: number;
-  snapshotSteps?: number[];
-}): RunSpec {
+/** A run with uniform importance and density per instance, for tests (see notebookRun). */
+export function testRun(
+  options: SweepTraining & {
+    model: ModelSpec;
+    importance: (i: number) => number;
+    densities: number[];
+  },
+): RunSpec {
   const { model } = options;
   const importance = Array.from({ length: model.n }, (_, i) => options.importance(i));
   const points = options.densities.map((p) => ({ importance, density: Array(model.n).fill(p) }));
-  return {
-    model,
-    data: options.data ?? INDEPENDENT_DATA,
-    optimizer: options.optimizer ?? NOTEBOOK_OPTIMIZER,
-    init: { kind: "notebook", fanInstances: points.length },
-    batch: options.batch ?? 1024,
-    steps: options.steps,
-    l1: options.l1 ?? 0,
-    instances: sweepInstances(points, options.restarts ?? 1, options.seed ?? 0),
-    snapshotSteps: options.snapshotSteps ?? [],
-  };
+  return notebookRun(model, points, options);
 }

@@ -1,3 +1,4 @@
+import { SCALE_TRAINING } from "../lib/section.ts";
 import assert from "node:assert/strict";
 import {
   aggregatePhase,
@@ -11,7 +12,6 @@ import { phaseCandidates, theoreticalPhase } from "../lib/theory.ts";
 import { train } from "../lib/train.ts";
 import {
   expectedLosses,
-  PHASE_OPTIMIZER,
   phaseCells,
   phaseDensities,
   phaseRatios,
@@ -145,7 +145,7 @@ Deno.test({
       restarts: 6,
       seed: 1,
       batch: 256,
-      optimizer: PHASE_OPTIMIZER.quick,
+      optimizer: SCALE_TRAINING.quick.optimizer,
     });
     const result = await train(run, { backend: "webgpu" });
     const cells = phaseCells(run, result, expectedLosses(run, result), ratios, densities);
