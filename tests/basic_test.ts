@@ -25,7 +25,7 @@ import {
   sweepImportance,
   sweepRun,
 } from "../scripts/basic.ts";
-import { assertClose, noWebGpu } from "./helpers.ts";
+import { assertClose, assertRejectsFlags, noWebGpu } from "./helpers.ts";
 
 const script = new URL("../scripts/basic.ts", import.meta.url).pathname;
 
@@ -48,16 +48,11 @@ async function readCsv(path: string) {
 }
 
 Deno.test("basic.ts --scale bogus exits 2 with one line and writes nothing", async () => {
-  const out = await Deno.makeTempDir();
-  try {
-    const { code, stdout, stderr } = await runScript(["--out", out, "--scale", "bogus"]);
-    assert.equal(code, 2);
-    assert.equal(stdout, "");
-    assert.equal(stderr, 'error: --scale must be quick or paper (got "bogus")\n');
-    assert.deepEqual(await Array.fromAsync(Deno.readDir(out)), []);
-  } finally {
-    await Deno.remove(out, { recursive: true });
-  }
+  await assertRejectsFlags(
+    script,
+    ["--scale", "bogus"],
+    'error: --scale must be quick or paper (got "bogus")',
+  );
 });
 
 Deno.test("the basic section's sparsities, densities and importances are the paper's", () => {

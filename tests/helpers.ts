@@ -46,3 +46,32 @@ export function testRun(
   const points = options.densities.map((p) => ({ importance, density: Array(model.n).fill(p) }));
   return notebookRun(model, points, options);
 }
+
+/**
+ * Runs `script` with `args` and `--out` set to a fresh folder, and asserts it fails as a user's
+ * mistake: exit code 2, nothing on stdout, the one-line message `expected` on stderr, nothing
+ * written.
+ */
+export async function assertRejectsFlags(
+  script: string,
+  args: string[],
+  expected: RegExp | string,
+): Promise<void> {
+  const out = await Deno.makeTempDir();
+  try {
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", script, "--out", out, ...args],
+      stdin: "null",
+    }).output();
+    const decoder = new TextDecoder();
+    const stderr = decoder.decode(result.stderr);
+    assert.equal(result.code, 2, stderr);
+    assert.equal(decoder.decode(result.stdout), "");
+    if (typeof expected === "string") assert.equal(stderr, `${expected}\n`);
+    else assert.match(stderr, expected);
+    assert.equal(stderr.split("\n").length, 2, "exactly one line");
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(out)), []);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+}

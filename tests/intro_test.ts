@@ -21,26 +21,16 @@ import {
 import { train } from "../lib/train.ts";
 import { introFigure, introImportance, introRun } from "../scripts/intro.ts";
 import { powerSweep } from "../lib/spec.ts";
-import { noWebGpu } from "./helpers.ts";
+import { assertRejectsFlags, noWebGpu } from "./helpers.ts";
 
 const script = new URL("../scripts/intro.ts", import.meta.url).pathname;
 
 Deno.test("intro.ts --bogus exits 2 with one line and writes nothing", async () => {
-  const out = await Deno.makeTempDir();
-  try {
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, "--out", out, "--bogus"],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(stderr);
-    assert.equal(code, 2);
-    assert.equal(new TextDecoder().decode(stdout), "");
-    assert.match(text, /^error: unknown flag --bogus; accepted: .*--out.*\n$/);
-    assert.deepEqual(await Array.fromAsync(Deno.readDir(out)), []);
-  } finally {
-    await Deno.remove(out, { recursive: true });
-  }
+  await assertRejectsFlags(
+    script,
+    ["--bogus"],
+    /^error: unknown flag --bogus; accepted: .*--out.*\n$/,
+  );
 });
 
 Deno.test("modelName() names every model of the paper", () => {
