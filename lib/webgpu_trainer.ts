@@ -25,8 +25,11 @@ const MAX_STEPS_PER_DISPATCH = 250;
  * invocation after 65535 loop iterations in total (measured here); this leaves a margin.
  */
 export const LOOP_BUDGET = 60_000;
-/** Which driver runs the kernel: chosen by {@link kernelPlan}, or the split one forced (tests). */
-export type KernelChoice = "auto" | "split";
+/**
+ * Which driver runs the kernel: chosen by {@link kernelPlan}, or the split one forced (tests), or
+ * the split one with chunked phases 1–2 of ⌈n/3⌉ + 1 features per chunk forced (tests).
+ */
+export type KernelChoice = "auto" | "split" | "chunked";
 
 /** Bytes of the `Control` uniform (11 words, padded to 16-byte rows). */
 const CONTROL_BYTES = 48;
@@ -45,6 +48,8 @@ function workgroupSize(device: GPUDevice): number {
 type EntryPoint =
   | "train_fused"
   | "forward_backward"
+  | "forward_chunk"
+  | "backward_chunk"
   | "update_params"
   | "update_features"
   | "finish_step";
@@ -56,7 +61,18 @@ interface Kernels {
 
 const kernelCache = new Map<string, Kernels>();
 
-/** The bind group layout shared by every entry point: a uniform, then six storage buffers. */
+/**
+ * Bytes of `instance_uniform` in train.wgsl: WebGPU's guaranteed `maxUniformBufferBindingSize`,
+ * a 16-byte header (the instance index) and {@link UNIFORM_VALUES} floats.
+ */
+const INSTANCE_UNIFORM_BYTES = 65536;
+/** Floats of `instance_uniform.values`: θ (P) | importance (n) | density (n) must fit. */
+const UNIFORM_VALUES = 16380;
+
+/**
+ * The bind group layout shared by every entry point: a uniform, six storage buffers, and the
+ * per-instance uniform at a dynamic offset.
+ */
 function bindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
   const storageTypes: GPUBufferBindingType[] = [
     "storage",
@@ -74,6 +90,11 @@ function bindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
         visibility: GPUShaderStage.COMPUTE,
         buffer: { type },
       })),
+      {
+        binding: 7,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: "uniform", hasDynamicOffset: true, minBindingSize: INSTANCE_UNIFORM_BYTES },
+      },
     ],
   });
 }
@@ -102,10 +123,15 @@ async function trainKernels(
     NORMALIZE: Number(data.normalize),
     DECOUPLED_DECAY: Number(optimizer.kind === "adamw"),
     SCHEDULE: SCHEDULES[optimizer.schedule],
+    UNIFORM_PARAMS: Number(plan.uniformParams),
+    FEATURE_CHUNK: plan.featureChunk,
   };
   const key = JSON.stringify({ constants, mode: plan.mode, update: plan.update });
   const cached = kernelCache.get(key);
   if (cached) return cached;
+  if (INSTANCE_UNIFORM_BYTES > device.limits.maxUniformBufferBindingSize) {
+    throw new Error(`train.wgsl needs a ${INSTANCE_UNIFORM_BYTES} B uniform binding`);
+  }
   const workgroupBytes = plan.mode === "fused" ? fusedWorkgroupBytes(run, plan.workgroup) : 4;
   if (workgroupBytes > device.limits.maxComputeWorkgroupStorageSize) {
     throw new Error(`train.wgsl needs ${workgroupBytes} B of workgroup storage`);
@@ -116,6 +142,8 @@ async function trainKernels(
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
     const entryPoints: EntryPoint[] = plan.mode === "fused"
       ? ["train_fused"]
+      : plan.featureChunk > 0
+      ? ["forward_chunk", "backward_chunk", plan.update, "finish_step"]
       : ["forward_backward", plan.update, "finish_step"];
     const pipelines = Object.fromEntries(entryPoints.map((entryPoint) => [
       entryPoint,
@@ -161,24 +189,31 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * input were zero and as if no loop were unrolled, a loop of k iterations as k + 1 (lavapipe
  * counts the exit test too): per batch row or four-row block of the fused driver
  * (4nm + 8n + 5m + 7), per four-row block in the split driver's phases 1–2
- * (3nm + 6n + 3m + 6), per parameter in its per-parameter phase 3 (1 + K), per four-feature
- * block in its per-feature phase 3 ((K + 1)(2m + 3) + 5(m + 1) + 5), K = ⌈B/4⌉ row blocks.
+ * (3nm + 6n + 3m + 6), or in its chunked phases 1–2 with F features per chunk
+ * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per
+ * parameter in its per-parameter phase 3 (1 + K), per four-feature block in its per-feature
+ * phase 3 ((K + 1)(2m + 3) + 5(m + 1) + 5), and per instance in finish_step (K + 1), K = ⌈B/4⌉
+ * row blocks.
  */
 export function loopIterations(
   run: RunSpec,
 ): {
   fusedRow: number;
   splitBlock: number;
+  chunk: (features: number) => number;
   update: number;
   updateFeature: number;
+  finish: number;
 } {
   const { n, m } = run.model;
   const blocks = Math.ceil(run.batch / 4);
   return {
     fusedRow: 4 * n * m + 8 * n + 5 * m + 7,
     splitBlock: 3 * n * m + 6 * n + 3 * m + 6,
+    chunk: (features) => features * (2 * m + 3) + 2 * m + 3,
     update: 1 + blocks,
     updateFeature: (blocks + 1) * (2 * m + 3) + 5 * (m + 1) + 5,
+    finish: blocks + 1,
   };
 }
 
@@ -189,6 +224,17 @@ export interface KernelPlan {
   rowBlock: 1 | 4;
   /** The split driver's phase 3: an invocation per four features or per parameter. */
   update: "update_features" | "update_params";
+  /**
+   * Split driver: features per chunk of the chunked phases 1–2 (forward_chunk, backward_chunk,
+   * ⌈n/F⌉ dispatches each per step), where one forward_backward invocation would loop more than
+   * {@link LOOP_BUDGET} times; 0 where forward_backward runs.
+   */
+  featureChunk: number;
+  /**
+   * Split driver: forward_backward reads each instance's θ and feature constants from a uniform
+   * copy (one dispatch per instance), where P + 2n ≤ {@link UNIFORM_VALUES}.
+   */
+  uniformParams: boolean;
   stepsPerDispatch: number;
   workgroup: number;
 }
@@ -199,8 +245,12 @@ export interface KernelPlan {
  * (P + 1)·WG partials fit `workgroupStorage` bytes and one dispatch's loop iterations fit the
  * {@link LOOP_BUDGET}: (n + 1) + 1 per dispatch, and per step 1 + 2(P + 2) (zeroing, partial
  * writes) + 1 + ⌈B/(WG·rowBlock)⌉(1 + fused row) + 1 + ⌈(P + 1)/WG⌉(WG + 2) (partial
- * sums), unless `kernel` forces "split". Else split, one dispatch per phase with `workgroup` invocations, phase 3 per four
- * features where its loops fit the budget, else per parameter.
+ * sums), unless `kernel` forces the split driver. Else split, one dispatch per phase with
+ * `workgroup` invocations: phases 1–2 in one forward_backward dispatch where its loops fit the
+ * budget (reading θ from a per-instance uniform, one dispatch per instance, where P + 2n fit
+ * it), else in ⌈n/F⌉ forward_chunk then ⌈n/F⌉ backward_chunk dispatches with the largest F whose
+ * loops fit; phase 3 per four features where its loops fit the budget, else per parameter.
+ * Throws a UserError where even F = 1, phase 3 per parameter or finish_step does not fit.
  */
 export function kernelPlan(
   run: RunSpec,
@@ -221,16 +271,48 @@ export function kernelPlan(
   const steps = Math.min(MAX_STEPS_PER_DISPATCH, fusedSteps);
   const update = loops.updateFeature <= LOOP_BUDGET ? "update_features" : "update_params";
   if (kernel === "auto" && fits && steps >= 1) {
-    return { mode: "fused", rowBlock, update, stepsPerDispatch: steps, workgroup: fused };
+    return {
+      mode: "fused",
+      rowBlock,
+      update,
+      featureChunk: 0,
+      uniformParams: false,
+      stepsPerDispatch: steps,
+      workgroup: fused,
+    };
   }
-  const longest = Math.max(loops.splitBlock, loops.update);
-  if (longest > LOOP_BUDGET) {
+  const longestChunk = Math.floor((LOOP_BUDGET - 2 * run.model.m - 3) / (2 * run.model.m + 3));
+  const featureChunk = kernel === "chunked"
+    ? Math.min(longestChunk, Math.ceil(run.model.n / 3) + 1)
+    : loops.splitBlock <= LOOP_BUDGET
+    ? 0
+    : longestChunk;
+  const longest = Math.max(
+    featureChunk > 0 ? loops.chunk(featureChunk) : loops.splitBlock,
+    loops.update,
+    loops.finish,
+  );
+  if (longestChunk < 1 || longest > LOOP_BUDGET) {
     throw new UserError(
       `model too large for the WebGPU kernels: one invocation would loop ${longest} times, over ` +
-        `the ${LOOP_BUDGET} that lavapipe allows; lower n, m or batch, or use --backend cpu`,
+        `the ${LOOP_BUDGET} that lavapipe allows; lower m or batch, or use --backend cpu`,
     );
   }
-  return { mode: "split", rowBlock, update, stepsPerDispatch: 1, workgroup };
+  const uniformParams = featureChunk === 0 && params + 2 * run.model.n <= UNIFORM_VALUES;
+  return {
+    mode: "split",
+    rowBlock,
+    update,
+    featureChunk,
+    uniformParams,
+    stepsPerDispatch: 1,
+    workgroup,
+  };
+}
+
+/** `value` rounded up to a multiple of `alignment`. */
+function alignUp(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
 }
 
 function storage(
@@ -247,12 +329,12 @@ function storage(
 
 /**
  * Bytes of scratch one instance needs: for the split driver X and G (B·n each), H and GZ (B·m
- * each) and the row losses (B), in f32 with B rounded up to a multiple of 4 (rows in vec4
+ * each), the row losses (B) and the rows' ‖x‖² (B, chunked phases only), in f32 with B rounded up to a multiple of 4 (rows in vec4
  * blocks); none for the fused driver, which keeps rows private.
  */
 function scratchBytes(run: RunSpec, plan: KernelPlan): number {
   const rows = 4 * Math.ceil(run.batch / 4);
-  return plan.mode === "split" ? rows * (2 * (run.model.n + run.model.m) + 1) * 4 : 0;
+  return plan.mode === "split" ? rows * (2 * (run.model.n + run.model.m) + 2) * 4 : 0;
 }
 
 /**
@@ -357,6 +439,33 @@ async function trainGroup(
     usage: GPUBufferUsage.STORAGE,
   });
   const lossBuffer = storage(device, new Float32Array(count * steps));
+  // Per instance k at offset k·stride: its index, then θ (copied before every step) and its
+  // feature constants; with chunked phases 1–2, per chunk c at c·stride: the chunk index; else
+  // one unused binding's worth.
+  const alignment = device.limits.minUniformBufferOffsetAlignment;
+  const chunks = plan.featureChunk > 0 ? Math.ceil(model.n / plan.featureChunk) : 0;
+  const uniformStride = plan.uniformParams
+    ? alignUp(16 + 4 * (layout.count + 2 * model.n), alignment)
+    : alignUp(16, alignment);
+  const uniformEntries = plan.uniformParams ? count : Math.max(chunks, 1);
+  const uniformData = new ArrayBuffer(
+    (uniformEntries - 1) * uniformStride + INSTANCE_UNIFORM_BYTES,
+  );
+  for (let c = 0; c < chunks; c++) {
+    new Uint32Array(uniformData, c * uniformStride, 2)[1] = c;
+  }
+  if (plan.uniformParams) {
+    for (let k = 0; k < count; k++) {
+      new Uint32Array(uniformData, k * uniformStride, 1)[0] = k;
+      new Float32Array(uniformData, k * uniformStride + 16 + 4 * layout.count, 2 * model.n)
+        .set(features.subarray(k * 2 * model.n, (k + 1) * 2 * model.n));
+    }
+  }
+  const instanceBuffer = device.createBuffer({
+    size: uniformData.byteLength,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(instanceBuffer, 0, uniformData);
   const buffers = [
     controlBuffer,
     paramBuffer,
@@ -368,7 +477,10 @@ async function trainGroup(
   ];
   const bindGroup = device.createBindGroup({
     layout: kernels.layout,
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: [
+      ...buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      { binding: 7, resource: { buffer: instanceBuffer, size: INSTANCE_UNIFORM_BYTES } },
+    ],
   });
 
   // Staging layout: final params | losses | one params copy per snapshot.
@@ -391,21 +503,59 @@ async function trainGroup(
   let current = 0;
   let stepsPerSubmit = 4 * plan.stepsPerDispatch;
   const { workgroup } = plan;
-  const encodeSteps = (pass: GPUComputePassEncoder, from: number, to: number) => {
-    pass.setBindGroup(0, bindGroup);
+  const encodeSteps = (encoder: GPUCommandEncoder, from: number, to: number) => {
     if (plan.mode === "fused") {
+      const pass = encoder.beginComputePass();
+      pass.setBindGroup(0, bindGroup, [0]);
       pass.setPipeline(kernels.pipelines.train_fused!);
       for (let step = from; step < to; step += plan.stepsPerDispatch) {
         pass.dispatchWorkgroups(count);
       }
+      pass.end();
       return;
     }
     const rowGroups = Math.ceil(Math.ceil(run.batch / 4) / workgroup);
     const paramGroups = Math.ceil(layout.count / workgroup);
     const featureGroups = Math.ceil(model.n / (4 * workgroup));
+    let pass: GPUComputePassEncoder | undefined;
     for (let step = from; step < to; step++) {
-      pass.setPipeline(kernels.pipelines.forward_backward!);
-      pass.dispatchWorkgroups(rowGroups, count);
+      if (plan.uniformParams) {
+        pass?.end();
+        for (let k = 0; k < count; k++) {
+          encoder.copyBufferToBuffer(
+            paramBuffer,
+            k * layout.count * 4,
+            instanceBuffer,
+            k * uniformStride + 16,
+            layout.count * 4,
+          );
+        }
+        pass = encoder.beginComputePass();
+        pass.setPipeline(kernels.pipelines.forward_backward!);
+        for (let k = 0; k < count; k++) {
+          pass.setBindGroup(0, bindGroup, [k * uniformStride]);
+          pass.dispatchWorkgroups(rowGroups, 1);
+        }
+        pass.setBindGroup(0, bindGroup, [0]);
+      } else {
+        if (!pass) {
+          pass = encoder.beginComputePass();
+          pass.setBindGroup(0, bindGroup, [0]);
+        }
+        if (chunks > 0) {
+          for (const entryPoint of ["forward_chunk", "backward_chunk"] as const) {
+            pass.setPipeline(kernels.pipelines[entryPoint]!);
+            for (let c = 0; c < chunks; c++) {
+              pass.setBindGroup(0, bindGroup, [c * uniformStride]);
+              pass.dispatchWorkgroups(rowGroups, count);
+            }
+          }
+          pass.setBindGroup(0, bindGroup, [0]);
+        } else {
+          pass.setPipeline(kernels.pipelines.forward_backward!);
+          pass.dispatchWorkgroups(rowGroups, count);
+        }
+      }
       pass.setPipeline(kernels.pipelines[plan.update]!);
       pass.dispatchWorkgroups(
         plan.update === "update_features" ? featureGroups : paramGroups,
@@ -414,15 +564,14 @@ async function trainGroup(
       pass.setPipeline(kernels.pipelines.finish_step!);
       pass.dispatchWorkgroups(Math.ceil(count / workgroup));
     }
+    pass?.end();
   };
   for (const stop of stops) {
     controlWords[0] = stop;
     device.queue.writeBuffer(controlBuffer, 0, control);
     while (current < stop) {
       const chunkEnd = onProgress ? Math.min(stop, current + stepsPerSubmit) : stop;
-      const pass = encoder.beginComputePass();
-      encodeSteps(pass, current, chunkEnd);
-      pass.end();
+      encodeSteps(encoder, current, chunkEnd);
       if (chunkEnd === stop) {
         const slot = snapshotSteps.indexOf(stop);
         if (slot >= 0) {
@@ -464,6 +613,6 @@ async function trainGroup(
     })),
   };
   staging.unmap();
-  for (const buffer of [...buffers, staging]) buffer.destroy();
+  for (const buffer of [...buffers, instanceBuffer, staging]) buffer.destroy();
   return result;
 }

@@ -9,6 +9,7 @@ import {
   reluOutputModel,
 } from "../lib/spec.ts";
 import { train } from "../lib/train.ts";
+import { kernelPlan, LOOP_BUDGET, loopIterations, trainWebGpu } from "../lib/webgpu_trainer.ts";
 import { noWebGpu, relativeDifference, testRun } from "./helpers.ts";
 
 /** Every model family and data generator, 60 steps, small batches so the CPU oracle is quick. */
@@ -134,5 +135,65 @@ Deno.test({
     });
     const result = await train(run, { backend: "webgpu" });
     assert.ok(result.losses[0].every((loss) => loss > 0), "a step left its loss unwritten");
+  },
+});
+
+for (const [name, run] of cases) {
+  Deno.test({
+    name: `trainWebGpu() equals the CPU reference within 1e-4 (chunked phases 1–2): ${name}`,
+    ignore: noWebGpu,
+    fn: async () => {
+      const withSnapshots = { ...run, snapshotSteps: [0, 20, run.steps] };
+      const gpu = await trainWebGpu(withSnapshots, undefined, "chunked");
+      const cpu = await train(withSnapshots, { backend: "cpu" });
+      run.instances.forEach((_, k) => {
+        const params = relativeDifference(gpu.params[k], cpu.params[k]);
+        assert.ok(params <= 1e-4, `instance ${k}: parameters differ by ${params}`);
+        const losses = relativeDifference(gpu.losses[k], cpu.losses[k]);
+        assert.ok(losses <= 1e-4, `instance ${k}: losses differ by ${losses}`);
+        gpu.snapshots.forEach((snapshot, slot) => {
+          const difference = relativeDifference(snapshot.params[k], cpu.snapshots[slot].params[k]);
+          assert.ok(difference <= 1e-4, `snapshot ${snapshot.step}: ${difference}`);
+        });
+      });
+      assert.ok(relativeDifference(gpu.params[0], gpu.snapshots[0].params[0]) > 1e-3);
+    },
+  });
+}
+
+/** The double-descent shape: one forward_backward invocation would loop past lavapipe's limit. */
+const wideRun = testRun({
+  model: reluOutputModel(10_000, 2),
+  importance: () => 1,
+  densities: [0.01, 0.001],
+  steps: 4,
+  batch: 24,
+});
+
+Deno.test("kernelPlan() runs n=10,000, m=2 (and n=1,000, m≤5) in chunked phases 1–2", () => {
+  const plan = kernelPlan(wideRun, 64, 32768);
+  assert.equal(plan.mode, "split");
+  assert.ok(plan.featureChunk > 0 && plan.featureChunk < 10_000, `${plan.featureChunk}`);
+  assert.ok(loopIterations(wideRun).chunk(plan.featureChunk) <= LOOP_BUDGET);
+  for (const [n, m, batch] of [[10_000, 2, 4096], [1_000, 2, 4096], [1_000, 5, 4096]]) {
+    const run = { ...wideRun, model: reluOutputModel(n, m), batch };
+    assert.doesNotThrow(() => kernelPlan(run, 64, 32768), `n=${n}, m=${m}, B=${batch}`);
+  }
+});
+
+Deno.test({
+  name: "trainWebGpu() equals the CPU reference within 1e-4 at n=10,000, m=2 (chunked phases)",
+  ignore: noWebGpu,
+  fn: async () => {
+    const withSnapshots = { ...wideRun, snapshotSteps: [0, wideRun.steps] };
+    const gpu = await train(withSnapshots, { backend: "webgpu" });
+    const cpu = await train(withSnapshots, { backend: "cpu" });
+    wideRun.instances.forEach((_, k) => {
+      const params = relativeDifference(gpu.params[k], cpu.params[k]);
+      assert.ok(params <= 1e-4, `instance ${k}: parameters differ by ${params}`);
+      const losses = relativeDifference(gpu.losses[k], cpu.losses[k]);
+      assert.ok(losses <= 1e-4, `instance ${k}: losses differ by ${losses}`);
+    });
+    assert.ok(relativeDifference(gpu.params[0], gpu.snapshots[0].params[0]) > 1e-3);
   },
 });
