@@ -5,6 +5,7 @@
  */
 import type { RunSpec } from "./spec.ts";
 import { validateRun } from "./spec.ts";
+import type { KernelChoice } from "./webgpu_trainer.ts";
 
 /** Which trainer runs: WGSL kernels through WebGPU, or the f64 CPU reference. */
 export type Backend = "webgpu" | "cpu";
@@ -98,8 +99,8 @@ export function assembleResult(
 export interface TrainOptions {
   backend: Backend;
   onProgress?: ProgressCallback;
-  /** WebGPU only: "split" forces one dispatch per phase (tests compare both drivers). */
-  kernel?: "auto" | "split";
+  /** WebGPU only: force a driver (tests compare them all with the CPU); default "auto". */
+  kernel?: KernelChoice;
 }
 
 /** Validates a run and trains it on the chosen backend. */

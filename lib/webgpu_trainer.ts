@@ -26,10 +26,11 @@ const MAX_STEPS_PER_DISPATCH = 250;
  */
 export const LOOP_BUDGET = 60_000;
 /**
- * Which driver runs the kernel: chosen by {@link kernelPlan}, or the split one forced (tests), or
- * the split one with chunked phases 1–2 of ⌈n/3⌉ + 1 features per chunk forced (tests).
+ * Which driver runs the kernel: chosen by {@link kernelPlan}, or forced (tests): the split one,
+ * the split one with chunked phases 1–2 of ⌈n/3⌉ + 1 features per chunk, or the split one with
+ * phase 3 per parameter.
  */
-export type KernelChoice = "auto" | "split" | "chunked";
+export type KernelChoice = "auto" | "split" | "chunked" | "per-parameter";
 
 /** Bytes of the `Control` uniform (11 words, padded to 16-byte rows). */
 const CONTROL_BYTES = 48;
@@ -50,6 +51,7 @@ type EntryPoint =
   | "forward_backward"
   | "forward_chunk"
   | "backward_chunk"
+  | "parameter_gradients"
   | "update_params"
   | "update_features"
   | "finish_step";
@@ -140,11 +142,15 @@ async function trainKernels(
     const module = device.createShaderModule({ code: randomSource + trainSource });
     const layout = bindGroupLayout(device);
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    const phases12: EntryPoint[] = plan.featureChunk > 0
+      ? ["forward_chunk", "backward_chunk"]
+      : ["forward_backward"];
+    const phase3: EntryPoint[] = plan.update === "update_params"
+      ? ["parameter_gradients", "update_params"]
+      : ["update_features"];
     const entryPoints: EntryPoint[] = plan.mode === "fused"
       ? ["train_fused"]
-      : plan.featureChunk > 0
-      ? ["forward_chunk", "backward_chunk", plan.update, "finish_step"]
-      : ["forward_backward", plan.update, "finish_step"];
+      : [...phases12, ...phase3, "finish_step"];
     const pipelines = Object.fromEntries(entryPoints.map((entryPoint) => [
       entryPoint,
       device.createComputePipeline({
@@ -193,11 +199,11 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * input were zero and as if no loop were unrolled, a loop of k iterations as k + 1 (lavapipe
  * counts the exit test too): per batch row or four-row block of the fused driver
  * (4nm + 8n + 5m + 7), per four-row block in the split driver's phases 1–2
- * (3nm + 6n + 3m + 6), or in its chunked phases 1–2 with F features per chunk
+ * (3nm + 5n + 3m + 5), or in its chunked phases 1–2 with F features per chunk
  * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per
- * parameter in its per-parameter phase 3 (1 + K), per four-feature block in its per-feature
- * phase 3 ((K + 1)(2m + 3) + 5(m + 1) + 5), and per instance in finish_step (K + 1), K = ⌈B/4⌉
- * row blocks.
+ * parameter in its per-parameter phase 3 (K(m + 2) + 1), per four-feature block in its
+ * per-feature phase 3 (K(2m + 3) + 5m + 11), and per instance in finish_step (K + 1),
+ * K = ⌈B/4⌉ row blocks.
  */
 export function loopIterations(
   run: RunSpec,
@@ -213,10 +219,10 @@ export function loopIterations(
   const blocks = Math.ceil(run.batch / 4);
   return {
     fusedRow: 4 * n * m + 8 * n + 5 * m + 7,
-    splitBlock: 3 * n * m + 6 * n + 3 * m + 6,
+    splitBlock: 3 * n * m + 5 * n + 3 * m + 5,
     chunk: (features) => features * (2 * m + 3) + 2 * m + 3,
-    update: 1 + blocks,
-    updateFeature: (blocks + 1) * (2 * m + 3) + 5 * (m + 1) + 5,
+    update: blocks * (m + 2) + 1,
+    updateFeature: blocks * (2 * m + 3) + 5 * m + 11,
     finish: blocks + 1,
   };
 }
@@ -273,7 +279,9 @@ export function kernelPlan(
     1 + Math.ceil((params + 1) / fused) * (fused + 2);
   const fusedSteps = Math.floor((LOOP_BUDGET - run.model.n - 2) / perStep);
   const steps = Math.min(MAX_STEPS_PER_DISPATCH, fusedSteps);
-  const update = loops.updateFeature <= LOOP_BUDGET ? "update_features" : "update_params";
+  const update = kernel !== "per-parameter" && loops.updateFeature <= LOOP_BUDGET
+    ? "update_features"
+    : "update_params";
   if (kernel === "auto" && fits && steps >= 1) {
     return {
       mode: "fused",
@@ -332,13 +340,15 @@ function storage(
 }
 
 /**
- * Bytes of scratch one instance needs: for the split driver X and G (B·n each), H and GZ (B·m
- * each), the row losses (B) and the rows' ‖x‖² (B, chunked phases only), in f32 with B rounded up to a multiple of 4 (rows in vec4
- * blocks); none for the fused driver, which keeps rows private.
+ * Bytes of scratch one instance needs: for the split driver H and GZ (B·m each), the row losses
+ * (B), the rows' ‖x‖² (B) and the gradient (P, phase 3 per parameter), in f32 with B and P
+ * rounded up to multiples of 4 (vec4 blocks); none for the fused driver, which keeps rows
+ * private. x and g are drawn and recomputed where needed, never stored.
  */
 function scratchBytes(run: RunSpec, plan: KernelPlan): number {
   const rows = 4 * Math.ceil(run.batch / 4);
-  return plan.mode === "split" ? rows * (2 * (run.model.n + run.model.m) + 2) * 4 : 0;
+  const params = 4 * Math.ceil(paramLayout(run.model).count / 4);
+  return plan.mode === "split" ? (rows * (2 * run.model.m + 2) + params) * 4 : 0;
 }
 
 /**
@@ -363,8 +373,8 @@ export async function trainWebGpu(
   const perGroup = scratch === 0 ? run.instances.length : Math.floor(limit / scratch);
   if (perGroup < 1) {
     throw new UserError(
-      `batch × (n + m) is too large for this device: one instance needs ${scratch} B ` +
-        `of scratch, the device allows ${limit} B; lower batch or n`,
+      `batch × m is too large for this device: one instance needs ${scratch} B ` +
+        `of scratch, the device allows ${limit} B; lower batch or m`,
     );
   }
   const parts: GroupResult[] = [];
@@ -560,11 +570,15 @@ async function trainGroup(
           pass.dispatchWorkgroups(rowGroups, count);
         }
       }
-      pass.setPipeline(kernels.pipelines[plan.update]!);
-      pass.dispatchWorkgroups(
-        plan.update === "update_features" ? featureGroups : paramGroups,
-        count,
-      );
+      if (plan.update === "update_params") {
+        pass.setPipeline(kernels.pipelines.parameter_gradients!);
+        pass.dispatchWorkgroups(paramGroups, count);
+        pass.setPipeline(kernels.pipelines.update_params!);
+        pass.dispatchWorkgroups(paramGroups, count);
+      } else {
+        pass.setPipeline(kernels.pipelines.update_features!);
+        pass.dispatchWorkgroups(featureGroups, count);
+      }
       pass.setPipeline(kernels.pipelines.finish_step!);
       pass.dispatchWorkgroups(Math.ceil(count / workgroup));
     }

@@ -9,7 +9,12 @@ import {
   reluOutputModel,
 } from "../lib/spec.ts";
 import { train } from "../lib/train.ts";
-import { kernelPlan, LOOP_BUDGET, loopIterations, trainWebGpu } from "../lib/webgpu_trainer.ts";
+import {
+  type KernelChoice,
+  kernelPlan,
+  LOOP_BUDGET,
+  loopIterations,
+} from "../lib/webgpu_trainer.ts";
 import { noWebGpu, relativeDifference, testRun } from "./helpers.ts";
 
 /**
@@ -78,31 +83,41 @@ const cases: [string, RunSpec][] = [
   ],
 ];
 
-for (const kernel of ["auto", "split"] as const) {
+/**
+ * Trains `run` with snapshots on the GPU (driver `kernel`) and on the CPU and asserts that the
+ * parameters, losses and snapshots agree within 1e-4, and that training moved the weights.
+ */
+async function assertGpuEqualsCpu(run: RunSpec, kernel: KernelChoice): Promise<void> {
+  const withSnapshots = { ...run, snapshotSteps: [0, Math.ceil(run.steps / 3), run.steps] };
+  const gpu = await train(withSnapshots, { backend: "webgpu", kernel });
+  const cpu = await train(withSnapshots, { backend: "cpu" });
+  run.instances.forEach((_, k) => {
+    const params = relativeDifference(gpu.params[k], cpu.params[k]);
+    assert.ok(params <= 1e-4, `instance ${k}: parameters differ by ${params}`);
+    const losses = relativeDifference(gpu.losses[k], cpu.losses[k]);
+    assert.ok(losses <= 1e-4, `instance ${k}: losses differ by ${losses}`);
+    gpu.snapshots.forEach((snapshot, slot) => {
+      const difference = relativeDifference(snapshot.params[k], cpu.snapshots[slot].params[k]);
+      assert.ok(difference <= 1e-4, `snapshot ${snapshot.step}: ${difference}`);
+    });
+  });
+  // The run must have moved the weights: equality is not trivially true.
+  assert.ok(relativeDifference(gpu.params[0], gpu.snapshots[0].params[0]) > 1e-3);
+}
+
+const KERNELS: [KernelChoice, string][] = [
+  ["auto", "auto driver"],
+  ["split", "split driver"],
+  ["chunked", "chunked phases 1–2"],
+  ["per-parameter", "phase 3 per parameter"],
+];
+
+for (const [kernel, label] of KERNELS) {
   for (const [name, run] of cases) {
     Deno.test({
-      name: `trainWebGpu() equals the CPU reference within 1e-4 (${kernel} driver): ${name}`,
+      name: `trainWebGpu() equals the CPU reference within 1e-4 (${label}): ${name}`,
       ignore: noWebGpu,
-      fn: async () => {
-        const withSnapshots = { ...run, snapshotSteps: [0, 20, run.steps] };
-        const gpu = await train(withSnapshots, { backend: "webgpu", kernel });
-        const cpu = await train(withSnapshots, { backend: "cpu" });
-        run.instances.forEach((_, k) => {
-          const params = relativeDifference(gpu.params[k], cpu.params[k]);
-          assert.ok(params <= 1e-4, `instance ${k}: parameters differ by ${params}`);
-          const losses = relativeDifference(gpu.losses[k], cpu.losses[k]);
-          assert.ok(losses <= 1e-4, `instance ${k}: losses differ by ${losses}`);
-          gpu.snapshots.forEach((snapshot, slot) => {
-            const difference = relativeDifference(
-              snapshot.params[k],
-              cpu.snapshots[slot].params[k],
-            );
-            assert.ok(difference <= 1e-4, `snapshot ${snapshot.step}: ${difference}`);
-          });
-        });
-        // The run must have moved the weights: equality is not trivially true.
-        assert.ok(relativeDifference(gpu.params[0], gpu.snapshots[0].params[0]) > 1e-3);
-      },
+      fn: () => assertGpuEqualsCpu(run, kernel),
     });
   }
 }
@@ -142,29 +157,6 @@ Deno.test({
   },
 });
 
-for (const [name, run] of cases) {
-  Deno.test({
-    name: `trainWebGpu() equals the CPU reference within 1e-4 (chunked phases 1–2): ${name}`,
-    ignore: noWebGpu,
-    fn: async () => {
-      const withSnapshots = { ...run, snapshotSteps: [0, 20, run.steps] };
-      const gpu = await trainWebGpu(withSnapshots, undefined, "chunked");
-      const cpu = await train(withSnapshots, { backend: "cpu" });
-      run.instances.forEach((_, k) => {
-        const params = relativeDifference(gpu.params[k], cpu.params[k]);
-        assert.ok(params <= 1e-4, `instance ${k}: parameters differ by ${params}`);
-        const losses = relativeDifference(gpu.losses[k], cpu.losses[k]);
-        assert.ok(losses <= 1e-4, `instance ${k}: losses differ by ${losses}`);
-        gpu.snapshots.forEach((snapshot, slot) => {
-          const difference = relativeDifference(snapshot.params[k], cpu.snapshots[slot].params[k]);
-          assert.ok(difference <= 1e-4, `snapshot ${snapshot.step}: ${difference}`);
-        });
-      });
-      assert.ok(relativeDifference(gpu.params[0], gpu.snapshots[0].params[0]) > 1e-3);
-    },
-  });
-}
-
 /** The double-descent shape: one forward_backward invocation would loop past lavapipe's limit. */
 const wideRun = testRun({
   model: reluOutputModel(10_000, 2),
@@ -185,19 +177,16 @@ Deno.test("kernelPlan() runs n=10,000, m=2 (and n=1,000, m≤5) in chunked phase
   }
 });
 
+Deno.test("kernelPlan() runs phase 3 per parameter where a four-feature block would loop too long", () => {
+  const run = { ...wideRun, model: reluOutputModel(8, 64), batch: 2048 };
+  const loops = loopIterations(run);
+  assert.ok(loops.updateFeature > LOOP_BUDGET && loops.update <= LOOP_BUDGET);
+  assert.equal(kernelPlan(run, 64, 32768).update, "update_params");
+  assert.equal(kernelPlan(wideRun, 64, 32768).update, "update_features");
+});
+
 Deno.test({
   name: "trainWebGpu() equals the CPU reference within 1e-4 at n=10,000, m=2 (chunked phases)",
   ignore: noWebGpu,
-  fn: async () => {
-    const withSnapshots = { ...wideRun, snapshotSteps: [0, wideRun.steps] };
-    const gpu = await train(withSnapshots, { backend: "webgpu" });
-    const cpu = await train(withSnapshots, { backend: "cpu" });
-    wideRun.instances.forEach((_, k) => {
-      const params = relativeDifference(gpu.params[k], cpu.params[k]);
-      assert.ok(params <= 1e-4, `instance ${k}: parameters differ by ${params}`);
-      const losses = relativeDifference(gpu.losses[k], cpu.losses[k]);
-      assert.ok(losses <= 1e-4, `instance ${k}: losses differ by ${losses}`);
-    });
-    assert.ok(relativeDifference(gpu.params[0], gpu.snapshots[0].params[0]) > 1e-3);
-  },
+  fn: () => assertGpuEqualsCpu(wideRun, "auto"),
 });
