@@ -56,7 +56,7 @@ Flags:
   --steps N                 training steps per run for every workload and backend
                             (default: per workload and backend, about 0.5-2 s a run)
   --compare                 also time the notebook's loop in PyTorch (scripts/notebook_torch.py,
-                            single-threaded) when python3 with torch is found
+                            torch's default threads) when python3 with torch is found
   --json                    print one JSON array, an object per workload and backend
   -h, --help                print this help and exit`;
 
@@ -272,7 +272,7 @@ async function main(): Promise<void> {
       "peak MiB: peak resident set of the process that measured the row, one process per row (Deno,",
       "JS heap, and the WebGPU driver's host memory; on lavapipe that includes the GPU buffers).",
       python
-        ? "torch: the notebook's loop in PyTorch (all instances in one tensor), torch.set_num_threads(1)."
+        ? "torch: the notebook's loop in PyTorch (all instances in one tensor), torch's default threads."
         : "",
     ].join("\n").trimEnd(),
   );

@@ -7,8 +7,8 @@ nn.init.xavier_normal_ (its fan quirk included), b zeros, out = ReLU(einsum(eins
 a fresh batch feat * (rand <= p) every step with p = 20**-linspace(0, 1, instances) per instance
 and importance 1; loss = (importance * (|batch| - out)**2) averaged over batch and features,
 summed over instances; AdamW(lr=1e-3) with the notebook's per-step constant lr schedule. All
-instances train together in one batched tensor. Single-threaded (torch.set_num_threads(1)), on
-the CPU.
+instances train together in one batched tensor, on the CPU, with torch's default intra-op threads
+(one per core), as the notebook runs.
 
 Usage: notebook_torch.py N M INSTANCES BATCH STEPS [RUNS]
 Runs one untimed warm-up block of STEPS steps, then RUNS (default 1) timed blocks of STEPS steps,
@@ -72,7 +72,6 @@ def main():
         parser.add_argument(name, type=int)
     parser.add_argument("runs", type=int, nargs="?", default=1)
     args = parser.parse_args()
-    torch.set_num_threads(1)
     model = Model(args.n, args.m, args.instances)
     opt = torch.optim.AdamW(list(model.parameters()), lr=1e-3)
     optimize(model, opt, args.batch, args.steps)
