@@ -127,6 +127,7 @@ async function trainKernels(
     SCHEDULE: SCHEDULES[optimizer.schedule],
     UNIFORM_PARAMS: Number(plan.uniformParams),
     FEATURE_CHUNK: plan.featureChunk,
+    FEATURE_QUADS: plan.featureQuads,
   };
   const key = JSON.stringify({ constants, mode: plan.mode, update: plan.update });
   const cached = kernelCache.get(key);
@@ -201,8 +202,8 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * (4nm + 8n + 5m + 7), per four-row block in the split driver's phases 1–2
  * (3nm + 5n + 3m + 5), or in its chunked phases 1–2 with F features per chunk
  * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per
- * parameter in its per-parameter phase 3 (K(m + 2) + 1), per four-feature block in its
- * per-feature phase 3 (K(2m + 3) + 5m + 11), and per instance in finish_step (K + 1),
+ * parameter in its per-parameter phase 3 (K(m + 2) + 1), per sixteen features in its
+ * per-feature phase 3 (K(2m + 3) + 20m + 41), and per instance in finish_step (K + 1),
  * K = ⌈B/4⌉ row blocks.
  */
 export function loopIterations(
@@ -222,7 +223,7 @@ export function loopIterations(
     splitBlock: 3 * n * m + 5 * n + 3 * m + 5,
     chunk: (features) => features * (2 * m + 3) + 2 * m + 3,
     update: blocks * (m + 2) + 1,
-    updateFeature: blocks * (2 * m + 3) + 5 * m + 11,
+    updateFeature: blocks * (2 * m + 3) + 20 * m + 41,
     finish: blocks + 1,
   };
 }
@@ -232,7 +233,7 @@ export interface KernelPlan {
   mode: "fused" | "split";
   /** Rows the fused driver takes at a time per invocation: 1, or 4 where n·m > UNROLLED_LOOP. */
   rowBlock: 1 | 4;
-  /** The split driver's phase 3: an invocation per four features or per parameter. */
+  /** The split driver's phase 3: an invocation per sixteen features or per parameter. */
   update: "update_features" | "update_params";
   /**
    * Split driver: features per chunk of the chunked phases 1–2 (forward_chunk, backward_chunk,
@@ -245,6 +246,12 @@ export interface KernelPlan {
    * copy (one dispatch per instance), where P + 2n ≤ {@link UNIFORM_VALUES}.
    */
   uniformParams: boolean;
+  /**
+   * Split driver: quads of four features per invocation of the per-feature phase 3: 4 for tied
+   * models with independent or correlated data whose steps are long (B·n·m ≥
+   * {@link QUAD_STEP_WORK}), where each row block's loads then serve 64 products; else 1.
+   */
+  featureQuads: 1 | 4;
   stepsPerDispatch: number;
   workgroup: number;
 }
@@ -259,7 +266,7 @@ export interface KernelPlan {
  * `workgroup` invocations: phases 1–2 in one forward_backward dispatch where its loops fit the
  * budget (reading θ from a per-instance uniform, one dispatch per instance, where P + 2n fit
  * it), else in ⌈n/F⌉ forward_chunk then ⌈n/F⌉ backward_chunk dispatches with the largest F whose
- * loops fit; phase 3 per four features where its loops fit the budget, else per parameter.
+ * loops fit; phase 3 per sixteen features where its loops fit the budget, else per parameter.
  * Throws a UserError where even F = 1, phase 3 per parameter or finish_step does not fit.
  */
 export function kernelPlan(
@@ -289,6 +296,7 @@ export function kernelPlan(
       update,
       featureChunk: 0,
       uniformParams: false,
+      featureQuads: 1,
       stepsPerDispatch: steps,
       workgroup: fused,
     };
@@ -311,16 +319,29 @@ export function kernelPlan(
     );
   }
   const uniformParams = featureChunk === 0 && params + 2 * run.model.n <= UNIFORM_VALUES;
+  const { n, m, tied } = run.model;
+  const quadsPay = tied && run.data.correlation !== "anticorrelated" &&
+    run.batch * n * m >= QUAD_STEP_WORK;
+  const featureQuads = quadsPay ? 4 : 1;
   return {
     mode: "split",
     rowBlock,
     update,
     featureChunk,
     uniformParams,
+    featureQuads,
     stepsPerDispatch: 1,
     workgroup,
   };
 }
+
+/**
+ * Multiply-adds per instance-step (B·n·m) from which the per-feature phase 3 takes four quads of
+ * features per invocation. Measured on lavapipe at n=200, m=20: ~1.4× faster steps, but the
+ * kernels take ~44 s to compile instead of ~6 s (m=10: 33 s instead of 1 s; untied or
+ * anticorrelated kernels, minutes), so only runs whose steps are long get them.
+ */
+const QUAD_STEP_WORK = 2 ** 20;
 
 /** `value` rounded up to a multiple of `alignment`. */
 function alignUp(value: number, alignment: number): number {
@@ -530,7 +551,7 @@ async function trainGroup(
     }
     const rowGroups = Math.ceil(Math.ceil(run.batch / 4) / workgroup);
     const paramGroups = Math.ceil(layout.count / workgroup);
-    const featureGroups = Math.ceil(model.n / (4 * workgroup));
+    const featureGroups = Math.ceil(model.n / (4 * plan.featureQuads * workgroup));
     let pass: GPUComputePassEncoder | undefined;
     for (let step = from; step < to; step++) {
       if (plan.uniformParams) {

@@ -24,9 +24,10 @@
 //     n=200, m=20 than lane-by-lane storage loads). Where one forward_backward invocation would
 //     loop past lavapipe's limit (below), `forward_chunk` then `backward_chunk` run phases 1 and
 //     2 over FEATURE_CHUNK features per dispatch, carrying z, ‖x‖², ∂L/∂h and the loss through
-//     the scratch. `update_features` runs phase 3 for four features per invocation over blocks
-//     of four rows (4×4 tiles), drawing x again and recomputing g from h, so no B × n array is
-//     ever stored; `finish_step` sums the row losses and advances the step counter.
+//     the scratch. `update_features` runs phase 3 for sixteen features per invocation over
+//     blocks of four rows (four 4×4 tiles), drawing x again and recomputing g from h, so no
+//     B × n array is ever stored; `finish_step` sums the row losses and advances the step
+//     counter.
 // lavapipe (llvmpipe) ends any invocation after 65535 loop iterations in total, silently (a loop
 // of k iterations counts k + 1; loops it unrolls count nothing); the host bounds every
 // invocation's iterations per dispatch (lib/webgpu_trainer.ts, loopIterations and kernelPlan),
@@ -62,6 +63,8 @@ override UNIFORM_PARAMS: bool = false;
 // Split driver, models too long for one forward_backward invocation: features per chunk of
 // forward_chunk and backward_chunk (0: unused).
 override FEATURE_CHUNK: u32 = 0u;
+// Split driver: quads of four features per update_features invocation, 1 or 4 (the host picks).
+override FEATURE_QUADS: u32 = 4u;
 
 const MAX_HIDDEN: u32 = 64u;
 // Most features the fused driver holds per row.
@@ -898,110 +901,178 @@ fn update_params(@builtin(global_invocation_id) id: vec3<u32>) {
   }
 }
 
-// Phase 3 for features i0 … i0 + 3 (as vec4 lanes; features ≥ N are skipped): ∂L/∂θ for every
-// parameter that touches them (W₁[·, i], W₂[i, ·] and b_i), summed over the row blocks, then the
-// optimiser update. Per row block, the four features' x is drawn again and g recomputed from H
-// (o_i = b_i + Σ_j W₂[i, j] h_j, with W₂[i, ·] loaded once per invocation); x and g form 4×4
-// matrices (columns: features, rows: batch rows), so that each load of a row block's ∂L/∂z_j or
-// h_j serves sixteen products. A tied weight's two terms are summed into one private array
-// (measured ~1.15× faster at n=200, m=20 than two), and no all-zero block is skipped (lavapipe
-// skips a branch only where a whole SIMD group agrees).
-fn update_feature_block(inst: u32, i0: u32, step: u32) {
-  let last = min(i0 + 3u, N - 1u);
-  let i = vec4<u32>(i0, min(i0 + 1u, last), min(i0 + 2u, last), last);
+// Four of phase 3's features as vec4 lanes (indices clamped to N − 1), their parameters and
+// their gradients summed over the row blocks; `x` and `og` hold the current row block's x and
+// o, then g (columns: features, rows: batch rows).
+struct FeatureQuad {
+  index: vec4<u32>,
+  bias: vec4<f32>,
+  importance: vec4<f32>,
+  density: vec4<f32>,
+  w_out: array<vec4<f32>, MAX_HIDDEN>, // W₂[i, j]
+  grad_in: array<vec4<f32>, MAX_HIDDEN>, // ∂L/∂W₁[j, i] (tied: all of ∂L/∂W[j, i])
+  grad_out: array<vec4<f32>, MAX_HIDDEN>, // ∂L/∂W₂[i, j] (untied only)
+  grad_bias: vec4<f32>,
+  x: mat4x4<f32>,
+  og: mat4x4<f32>,
+}
+
+// Features first … first + 3 of instance `inst`: their parameters and constants, zero sums.
+fn quad_start(quad: ptr<function, FeatureQuad>, inst: u32, first: u32) {
+  let last = N - 1u;
+  let i = min(vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last));
   let p_base = inst * param_count();
   let f_base = inst * 2u * N;
-  var w_out: array<vec4<f32>, MAX_HIDDEN>; // W₂[i, j] of the four features
-  var grad_in: array<vec4<f32>, MAX_HIDDEN>; // ∂L/∂W₁[j, i] (tied: all of ∂L/∂W[j, i])
-  var grad_out: array<vec4<f32>, MAX_HIDDEN>; // ∂L/∂W₂[i, j] (untied only)
+  let bias_base = p_base + weight_count();
+  (*quad).index = i;
+  (*quad).bias = vec4<f32>(params[bias_base + i.x], params[bias_base + i.y], params[bias_base + i.z], params[bias_base + i.w]);
+  (*quad).importance = vec4<f32>(features[f_base + i.x], features[f_base + i.y], features[f_base + i.z], features[f_base + i.w]);
+  (*quad).density = vec4<f32>(features[f_base + N + i.x], features[f_base + N + i.y], features[f_base + N + i.z], features[f_base + N + i.w]);
   for (var j = 0u; j < M; j++) {
-    w_out[j] = vec4<f32>(
+    (*quad).w_out[j] = vec4<f32>(
       params[p_base + w2_index(i.x, j)],
       params[p_base + w2_index(i.y, j)],
       params[p_base + w2_index(i.z, j)],
       params[p_base + w2_index(i.w, j)],
     );
-    grad_in[j] = vec4<f32>(0.0);
-    grad_out[j] = vec4<f32>(0.0);
   }
-  let bias_base = p_base + weight_count();
-  let bias = vec4<f32>(
-    params[bias_base + i.x],
-    params[bias_base + i.y],
-    params[bias_base + i.z],
-    params[bias_base + i.w],
+}
+
+// The row block at row0: x (drawn again, times the rows' normalisation `scale`) and o = b.
+fn quad_block(quad: ptr<function, FeatureQuad>, key: u32, step: u32, row0: u32, scale: vec4<f32>) {
+  let i = (*quad).index;
+  let density = (*quad).density;
+  (*quad).x = mat4x4<f32>(
+    draw_feature(key, step, row0, i.x, density.x) * scale,
+    draw_feature(key, step, row0, i.y, density.y) * scale,
+    draw_feature(key, step, row0, i.z, density.z) * scale,
+    draw_feature(key, step, row0, i.w, density.w) * scale,
   );
-  let importance = vec4<f32>(
-    features[f_base + i.x],
-    features[f_base + i.y],
-    features[f_base + i.z],
-    features[f_base + i.w],
+  let bias = (*quad).bias;
+  (*quad).og = mat4x4<f32>(vec4<f32>(bias.x), vec4<f32>(bias.y), vec4<f32>(bias.z), vec4<f32>(bias.w));
+}
+
+// o += W₂[i, j] h_j for the block's rows.
+fn quad_output(quad: ptr<function, FeatureQuad>, h: vec4<f32>, j: u32) {
+  let w = (*quad).w_out[j];
+  (*quad).og += mat4x4<f32>(h * w.x, h * w.y, h * w.z, h * w.w);
+}
+
+// o → g = ∂L/∂o; ∂L/∂b += Σ_rows g.
+fn quad_gradient(quad: ptr<function, FeatureQuad>, valid: vec4<f32>) {
+  let o = (*quad).og;
+  let x = (*quad).x;
+  let importance = (*quad).importance;
+  let g = mat4x4<f32>(
+    output_gradient(o[0], x[0], importance.x, valid),
+    output_gradient(o[1], x[1], importance.y, valid),
+    output_gradient(o[2], x[2], importance.z, valid),
+    output_gradient(o[3], x[3], importance.w, valid),
   );
-  let density = vec4<f32>(
-    features[f_base + N + i.x],
-    features[f_base + N + i.y],
-    features[f_base + N + i.z],
-    features[f_base + N + i.w],
-  );
+  (*quad).og = g;
+  (*quad).grad_bias += vec4<f32>(1.0) * g;
+}
+
+// ∂L/∂W₁[j, i] += Σ_rows ∂L/∂z_j x_i, ∂L/∂W₂[i, j] += Σ_rows h_j g_i.
+fn quad_accumulate(quad: ptr<function, FeatureQuad>, gz: vec4<f32>, h: vec4<f32>, j: u32) {
+  let gz_x = gz * (*quad).x;
+  let h_g = h * (*quad).og;
+  if (TIED) {
+    (*quad).grad_in[j] += gz_x + h_g;
+  } else {
+    (*quad).grad_in[j] += gz_x;
+    (*quad).grad_out[j] += h_g;
+  }
+}
+
+// The optimiser update of every parameter of the quad's features that are < N.
+fn quad_update(quad: ptr<function, FeatureQuad>, inst: u32, first: u32, t: f32, lr: f32) {
+  for (var c = 0u; c < 4u; c++) {
+    let feature = first + c;
+    if (feature < N) {
+      for (var j = 0u; j < M; j++) {
+        adam_update(inst, j * N + feature, (*quad).grad_in[j][c], t, lr);
+        if (!TIED) {
+          adam_update(inst, w2_index(feature, j), (*quad).grad_out[j][c], t, lr);
+        }
+      }
+      adam_update(inst, weight_count() + feature, (*quad).grad_bias[c], t, lr);
+    }
+  }
+}
+
+// Phase 3 for features i0 … i0 + 4·FEATURE_QUADS − 1 (features ≥ N are skipped): ∂L/∂θ for
+// every parameter that touches them (W₁[·, i], W₂[i, ·] and b_i), summed over the row blocks,
+// then the optimiser update. Per row block, x is drawn again and g recomputed from H
+// (o_i = b_i + Σ_j W₂[i, j] h_j); each load of the block's h_j or ∂L/∂z_j serves 16 products
+// per quad (on lavapipe every load is an emulated gather: four quads measured ~1.4× faster than
+// one at n=200, m=20).
+fn update_feature_block(inst: u32, i0: u32, step: u32) {
+  var qa: FeatureQuad;
+  var qb: FeatureQuad;
+  var qc: FeatureQuad;
+  var qd: FeatureQuad;
+  quad_start(&qa, inst, i0);
+  if (FEATURE_QUADS == 4u) {
+    quad_start(&qb, inst, i0 + 4u);
+    quad_start(&qc, inst, i0 + 8u);
+    quad_start(&qd, inst, i0 + 12u);
+  }
   let key = counters[inst * 2u];
-  var grad_bias = vec4<f32>(0.0);
   for (var b = 0u; b < row_blocks(); b++) {
     let row0 = 4u * b;
     var scale = vec4<f32>(1.0);
     if (NORMALIZE) {
       scale = norm_scale(scratch[norm_index(inst, b)]);
     }
-    let x = mat4x4<f32>(
-      draw_feature(key, step, row0, i.x, density.x) * scale,
-      draw_feature(key, step, row0, i.y, density.y) * scale,
-      draw_feature(key, step, row0, i.z, density.z) * scale,
-      draw_feature(key, step, row0, i.w, density.w) * scale,
-    );
-    var o = mat4x4<f32>(vec4<f32>(bias.x), vec4<f32>(bias.y), vec4<f32>(bias.z), vec4<f32>(bias.w));
+    quad_block(&qa, key, step, row0, scale);
+    if (FEATURE_QUADS == 4u) {
+      quad_block(&qb, key, step, row0, scale);
+      quad_block(&qc, key, step, row0, scale);
+      quad_block(&qd, key, step, row0, scale);
+    }
     for (var j = 0u; j < M; j++) {
       let h = scratch[h_index(inst, b, j)];
-      o += mat4x4<f32>(h * w_out[j].x, h * w_out[j].y, h * w_out[j].z, h * w_out[j].w);
+      quad_output(&qa, h, j);
+      if (FEATURE_QUADS == 4u) {
+        quad_output(&qb, h, j);
+        quad_output(&qc, h, j);
+        quad_output(&qd, h, j);
+      }
     }
     let valid = valid_rows(row0);
-    let g = mat4x4<f32>(
-      output_gradient(o[0], x[0], importance.x, valid),
-      output_gradient(o[1], x[1], importance.y, valid),
-      output_gradient(o[2], x[2], importance.z, valid),
-      output_gradient(o[3], x[3], importance.w, valid),
-    );
-    grad_bias += vec4<f32>(1.0) * g;
+    quad_gradient(&qa, valid);
+    if (FEATURE_QUADS == 4u) {
+      quad_gradient(&qb, valid);
+      quad_gradient(&qc, valid);
+      quad_gradient(&qd, valid);
+    }
     for (var j = 0u; j < M; j++) {
-      let gz_x = scratch[gz_index(inst, b, j)] * x;
-      let h_g = scratch[h_index(inst, b, j)] * g;
-      if (TIED) {
-        grad_in[j] += gz_x + h_g;
-      } else {
-        grad_in[j] += gz_x;
-        grad_out[j] += h_g;
+      let gz = scratch[gz_index(inst, b, j)];
+      let h = scratch[h_index(inst, b, j)];
+      quad_accumulate(&qa, gz, h, j);
+      if (FEATURE_QUADS == 4u) {
+        quad_accumulate(&qb, gz, h, j);
+        quad_accumulate(&qc, gz, h, j);
+        quad_accumulate(&qd, gz, h, j);
       }
     }
   }
   let t = f32(step + 1u);
   let lr = control.lr * lr_scale(step);
-  for (var c = 0u; c < 4u; c++) {
-    let feature = i0 + c;
-    if (feature < N) {
-      for (var j = 0u; j < M; j++) {
-        adam_update(inst, j * N + feature, grad_in[j][c], t, lr);
-        if (!TIED) {
-          adam_update(inst, w2_index(feature, j), grad_out[j][c], t, lr);
-        }
-      }
-      adam_update(inst, weight_count() + feature, grad_bias[c], t, lr);
-    }
+  quad_update(&qa, inst, i0, t, lr);
+  if (FEATURE_QUADS == 4u) {
+    quad_update(&qb, inst, i0 + 4u, t, lr);
+    quad_update(&qc, inst, i0 + 8u, t, lr);
+    quad_update(&qd, inst, i0 + 12u, t, lr);
   }
 }
 
 @compute @workgroup_size(WG)
 fn update_features(@builtin(global_invocation_id) id: vec3<u32>) {
   let step = current_step(id.y);
-  if (4u * id.x < N && step < control.stop_at) {
-    update_feature_block(id.y, 4u * id.x, step);
+  if (4u * FEATURE_QUADS * id.x < N && step < control.stop_at) {
+    update_feature_block(id.y, 4u * FEATURE_QUADS * id.x, step);
   }
 }
 

@@ -157,6 +157,28 @@ Deno.test({
   },
 });
 
+/**
+ * Steps long enough (B·n·m ≥ 2^20) for the split driver's phase 3 to take four quads of features
+ * per invocation; correlated, normalised data exercises every input path of the quads.
+ */
+const quadRun = testRun({
+  model: reluOutputModel(256, 4),
+  importance: () => 1,
+  densities: [0.05],
+  steps: 12,
+  batch: 1024,
+  data: { ...INDEPENDENT_DATA, correlation: "correlated", setSize: 2, normalize: true },
+});
+
+Deno.test({
+  name: "trainWebGpu() equals the CPU reference within 1e-4 (four feature quads per invocation)",
+  ignore: noWebGpu,
+  fn: async () => {
+    assert.equal(kernelPlan(quadRun, 64, 32768).featureQuads, 4);
+    await assertGpuEqualsCpu(quadRun, "auto");
+  },
+});
+
 /** The double-descent shape: one forward_backward invocation would loop past lavapipe's limit. */
 const wideRun = testRun({
   model: reluOutputModel(10_000, 2),
@@ -177,7 +199,7 @@ Deno.test("kernelPlan() runs n=10,000, m=2 (and n=1,000, m≤5) in chunked phase
   }
 });
 
-Deno.test("kernelPlan() runs phase 3 per parameter where a four-feature block would loop too long", () => {
+Deno.test("kernelPlan() runs phase 3 per parameter where a per-feature invocation would loop too long", () => {
   const run = { ...wideRun, model: reluOutputModel(8, 64), batch: 2048 };
   const loops = loopIterations(run);
   assert.ok(loops.updateFeature > LOOP_BUDGET && loops.update <= LOOP_BUDGET);
