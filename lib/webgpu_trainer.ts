@@ -202,8 +202,8 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * (4nm + 8n + 5m + 7), per four-row block in the split driver's phases 1–2
  * (3nm + 5n + 3m + 5), or in its chunked phases 1–2 with F features per chunk
  * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per
- * parameter in its per-parameter phase 3 (K(m + 2) + 1), per sixteen features in its
- * per-feature phase 3 (K(2m + 3) + 20m + 41), and per instance in finish_step (K + 1),
+ * parameter in its per-parameter phase 3 (K(m + 2) + 1), per four or sixteen features in its
+ * per-feature phase 3 (at most K(2m + 3) + 20m + 41), and per instance in finish_step (K + 1),
  * K = ⌈B/4⌉ row blocks.
  */
 export function loopIterations(
@@ -233,7 +233,7 @@ export interface KernelPlan {
   mode: "fused" | "split";
   /** Rows the fused driver takes at a time per invocation: 1, or 4 where n·m > UNROLLED_LOOP. */
   rowBlock: 1 | 4;
-  /** The split driver's phase 3: an invocation per sixteen features or per parameter. */
+  /** The split driver's phase 3: an invocation per 4·featureQuads features or per parameter. */
   update: "update_features" | "update_params";
   /**
    * Split driver: features per chunk of the chunked phases 1–2 (forward_chunk, backward_chunk,
@@ -266,7 +266,8 @@ export interface KernelPlan {
  * `workgroup` invocations: phases 1–2 in one forward_backward dispatch where its loops fit the
  * budget (reading θ from a per-instance uniform, one dispatch per instance, where P + 2n fit
  * it), else in ⌈n/F⌉ forward_chunk then ⌈n/F⌉ backward_chunk dispatches with the largest F whose
- * loops fit; phase 3 per sixteen features where its loops fit the budget, else per parameter.
+ * loops fit; phase 3 per four or sixteen features where its loops fit the budget, else per
+ * parameter.
  * Throws a UserError where even F = 1, phase 3 per parameter or finish_step does not fit.
  */
 export function kernelPlan(
