@@ -24,10 +24,10 @@
 //     n=200, m=20 than lane-by-lane storage loads). Where one forward_backward invocation would
 //     loop past lavapipe's limit (below), `forward_chunk` then `backward_chunk` run phases 1 and
 //     2 over FEATURE_CHUNK features per dispatch, carrying z, ‖x‖², ∂L/∂h and the loss through
-//     the scratch. `update_features` runs phase 3 for sixteen features per invocation over
-//     blocks of four rows (four 4×4 tiles), drawing x again and recomputing g from h, so no
-//     B × n array is ever stored; `finish_step` sums the row losses and advances the step
-//     counter.
+//     the scratch. `update_features` runs phase 3 for four or sixteen features per invocation
+//     (FEATURE_QUADS) over blocks of four rows (4×4 tiles), drawing x again and recomputing g
+//     from h, so no B × n array is ever stored; `finish_step` sums the row losses and advances
+//     the step counter.
 // lavapipe (llvmpipe) ends any invocation after 65535 loop iterations in total, silently (a loop
 // of k iterations counts k + 1; loops it unrolls count nothing); the host bounds every
 // invocation's iterations per dispatch (lib/webgpu_trainer.ts, loopIterations and kernelPlan),
@@ -338,7 +338,7 @@ fn output_loss(o: vec4<f32>, x: vec4<f32>, importance: f32) -> vec4<f32> {
 // x_i is drawn again and g_i recomputed from H (o_i = b_i + Σ_j W₂[i, j] h_j) per row block, as
 // in update_feature_block.
 fn gradient(inst: u32, k: u32, step: u32) -> f32 {
-  var i = k - weight_count();
+  var i = k - weight_count(); // b_i, unless k is a weight
   var j = 0u;
   if (k < M * N) {
     j = k / N;
