@@ -15,12 +15,12 @@ import {
   absValueModel,
   linearModel,
   NOTEBOOK_OPTIMIZER,
+  powerSweep,
   reluHiddenModel,
   reluOutputModel,
 } from "../lib/spec.ts";
 import { train } from "../lib/train.ts";
 import { introFigure, introImportance, introRun } from "../scripts/intro.ts";
-import { powerSweep } from "../lib/spec.ts";
 import { assertRejectsFlags, noWebGpu } from "./helpers.ts";
 
 const script = new URL("../scripts/intro.ts", import.meta.url).pathname;
