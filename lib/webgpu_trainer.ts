@@ -199,8 +199,8 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * Upper bounds on one invocation's loop iterations, counting every loop of `train.wgsl` as if no
  * input were zero and as if no loop were unrolled, a loop of k iterations as k + 1 (lavapipe
  * counts the exit test too): per batch row or four-row block of the fused driver
- * (4nm + 8n + 5m + 7), per four-row block in the split driver's phases 1–2
- * (3nm + 5n + 3m + 5), or in its chunked phases 1–2 with F features per chunk
+ * (4nm + 8n + 5m + 7), per pair of four-row blocks in the split driver's phases 1–2
+ * (3nm + 5n + 5m + 7), or in its chunked phases 1–2 with F features per chunk
  * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per
  * parameter in its per-parameter phase 3 (K(m + 2) + 1), per four or sixteen features in its
  * per-feature phase 3 (at most K(2m + 3) + 20m + 41), and per instance in finish_step (K + 1),
@@ -210,7 +210,7 @@ export function loopIterations(
   run: RunSpec,
 ): {
   fusedRow: number;
-  splitBlock: number;
+  splitPair: number;
   chunk: (features: number) => number;
   update: number;
   updateFeature: number;
@@ -220,7 +220,7 @@ export function loopIterations(
   const blocks = Math.ceil(run.batch / 4);
   return {
     fusedRow: 4 * n * m + 8 * n + 5 * m + 7,
-    splitBlock: 3 * n * m + 5 * n + 3 * m + 5,
+    splitPair: 3 * n * m + 5 * n + 5 * m + 7,
     chunk: (features) => features * (2 * m + 3) + 2 * m + 3,
     update: blocks * (m + 2) + 1,
     updateFeature: blocks * (2 * m + 3) + 20 * m + 41,
@@ -305,11 +305,11 @@ export function kernelPlan(
   const longestChunk = Math.floor((LOOP_BUDGET - 2 * run.model.m - 3) / (2 * run.model.m + 3));
   const featureChunk = kernel === "chunked"
     ? Math.min(longestChunk, Math.ceil(run.model.n / 3) + 1)
-    : loops.splitBlock <= LOOP_BUDGET
+    : loops.splitPair <= LOOP_BUDGET
     ? 0
     : longestChunk;
   const longest = Math.max(
-    featureChunk > 0 ? loops.chunk(featureChunk) : loops.splitBlock,
+    featureChunk > 0 ? loops.chunk(featureChunk) : loops.splitPair,
     loops.update,
     loops.finish,
   );
@@ -550,7 +550,9 @@ async function trainGroup(
       pass.end();
       return;
     }
-    const rowGroups = Math.ceil(Math.ceil(run.batch / 4) / workgroup);
+    const rowBlocks = Math.ceil(run.batch / 4);
+    const rowGroups = Math.ceil(rowBlocks / workgroup);
+    const pairGroups = Math.ceil(Math.ceil(rowBlocks / 2) / workgroup);
     const paramGroups = Math.ceil(layout.count / workgroup);
     const featureGroups = Math.ceil(model.n / (4 * plan.featureQuads * workgroup));
     let pass: GPUComputePassEncoder | undefined;
@@ -570,7 +572,7 @@ async function trainGroup(
         pass.setPipeline(kernels.pipelines.forward_backward!);
         for (let k = 0; k < count; k++) {
           pass.setBindGroup(0, bindGroup, [k * uniformStride]);
-          pass.dispatchWorkgroups(rowGroups, 1);
+          pass.dispatchWorkgroups(pairGroups, 1);
         }
         pass.setBindGroup(0, bindGroup, [0]);
       } else {
@@ -589,7 +591,7 @@ async function trainGroup(
           pass.setBindGroup(0, bindGroup, [0]);
         } else {
           pass.setPipeline(kernels.pipelines.forward_backward!);
-          pass.dispatchWorkgroups(rowGroups, count);
+          pass.dispatchWorkgroups(pairGroups, count);
         }
       }
       if (plan.update === "update_params") {

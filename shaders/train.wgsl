@@ -697,75 +697,125 @@ fn split_feature(k: u32) -> f32 {
   return features[k];
 }
 
-// Phases 1–2 for batch rows 4·block … 4·block + 3 as vec4 lanes (rows ≥ B count nothing; the
-// same math as fused_block): z = W₁ x, h into H, then o = W₂ h + b, g = ∂L/∂o, ∂L/∂z into GZ
-// and the rows' losses (and ‖x‖² where NORMALIZE). Each W₁ entry is loaded once and serves four
-// rows. x is drawn twice (for z, then for the error) and g is not kept: phase 3 draws x and
-// recomputes g itself, so the scratch holds B·m values per instance rather than B·(n + m).
-// h and ∂L/∂z are written in one last loop that does nothing else: a storage write inside a
-// loop with other work keeps lavapipe from unrolling it, and then z, h and ∂L/∂h stay in memory
-// instead of registers (moving the write of h there measured ~1.8× faster at n=200, m=20).
-// No zero x or g is skipped here: on lavapipe a branch skips work only where a whole SIMD group
-// agrees, which four-row blocks of dense-enough data rarely do.
-fn split_block(inst: u32, step: u32, block: u32) {
-  let row0 = 4u * block;
+// Phases 1–2 for the eight batch rows of row blocks 2·pair and 2·pair + 1, each block's four
+// rows as vec4 lanes (rows ≥ B count nothing, a block ≥ ⌈B/4⌉ writes nothing; the same math as
+// fused_block): z = W₁ x, h into H, then o = W₂ h + b, g = ∂L/∂o, ∂L/∂z into GZ and the rows'
+// losses (and ‖x‖² where NORMALIZE). Each W₁ entry is loaded once and serves eight rows: on
+// lavapipe every parameter load is an emulated gather, and two blocks per invocation measured
+// ~1.1× faster at n=200, m=20 than one. Every loop over j is kept small enough for the compiler to
+// unroll (with larger loop bodies it stops, and z, h, ∂L/∂h then live in memory instead of
+// registers: four blocks per invocation measured 4× slower than two in a microbenchmark). x is drawn twice (for z, then for the error) and g is not kept: phase 3
+// draws x and recomputes g itself, so the scratch holds B·m values per instance rather than
+// B·(n + m). h and ∂L/∂z are written in last loops that do nothing else: a storage write inside
+// a loop with other work also keeps lavapipe from unrolling it (moving the write of h there
+// measured ~1.8× faster at n=200, m=20). No zero x or g is skipped here: on lavapipe a branch
+// skips work only where a whole SIMD group agrees, which blocks of dense-enough data rarely do.
+fn split_block(inst: u32, step: u32, pair: u32) {
+  let block_a = 2u * pair;
+  let block_b = block_a + 1u;
+  let row_a = 4u * block_a;
+  let row_b = 4u * block_b;
   let p_base = select(inst * param_count(), 0u, UNIFORM_PARAMS);
   let f_base = select(inst * 2u * N, param_count(), UNIFORM_PARAMS);
   let key = counters[inst * 2u];
-  var draws = block_draws(key, step, row0, 0u);
-  var z: array<vec4<f32>, MAX_HIDDEN>;
-  for (var j = 0u; j < M; j++) {
-    z[j] = vec4<f32>(0.0);
-  }
-  var squared_norm = vec4<f32>(0.0);
+  var draws_a = block_draws(key, step, row_a, 0u);
+  var draws_b = block_draws(key, step, row_b, 0u);
+  var z_a: array<vec4<f32>, MAX_HIDDEN>;
+  var z_b: array<vec4<f32>, MAX_HIDDEN>;
+  var squared_norm_a = vec4<f32>(0.0);
+  var squared_norm_b = vec4<f32>(0.0);
   for (var i = 0u; i < N; i++) {
-    let value = draw_block(key, &draws, i, split_feature(f_base + N + i));
-    squared_norm += value * value;
+    let density = split_feature(f_base + N + i);
+    let x_a = draw_block(key, &draws_a, i, density);
+    let x_b = draw_block(key, &draws_b, i, density);
+    squared_norm_a += x_a * x_a;
+    squared_norm_b += x_b * x_b;
     for (var j = 0u; j < M; j++) {
-      z[j] += split_param(p_base + j * N + i) * value;
+      let w = split_param(p_base + j * N + i);
+      z_a[j] += w * x_a;
+      z_b[j] += w * x_b;
     }
   }
-  let scale = norm_scale(squared_norm);
+  let scale_a = norm_scale(squared_norm_a);
+  let scale_b = norm_scale(squared_norm_b);
+  let has_b = block_b < row_blocks();
   if (NORMALIZE) {
-    scratch[norm_index(inst, block)] = squared_norm;
+    scratch[norm_index(inst, block_a)] = squared_norm_a;
+    if (has_b) {
+      scratch[norm_index(inst, block_b)] = squared_norm_b;
+    }
   }
-  let valid = valid_rows(row0);
+  let valid_a = valid_rows(row_a);
+  let valid_b = valid_rows(row_b);
   let l1_scale = control.l1 / f32(BATCH);
-  var h: array<vec4<f32>, MAX_HIDDEN>;
-  var hidden_grad: array<vec4<f32>, MAX_HIDDEN>;
-  var loss = vec4<f32>(0.0);
+  var h_a: array<vec4<f32>, MAX_HIDDEN>;
+  var h_b: array<vec4<f32>, MAX_HIDDEN>;
+  var hidden_grad_a: array<vec4<f32>, MAX_HIDDEN>;
+  var hidden_grad_b: array<vec4<f32>, MAX_HIDDEN>;
   for (var j = 0u; j < M; j++) {
-    z[j] *= scale;
-    h[j] = act_hidden4(z[j]);
-    hidden_grad[j] = l1_scale * sign(h[j]) * valid;
-    loss += l1_scale * abs(h[j]);
+    z_a[j] *= scale_a;
+    z_b[j] *= scale_b;
+    h_a[j] = act_hidden4(z_a[j]);
+    h_b[j] = act_hidden4(z_b[j]);
   }
-  draws = block_draws(key, step, row0, 0u);
+  var loss_a = vec4<f32>(0.0);
+  var loss_b = vec4<f32>(0.0);
+  for (var j = 0u; j < M; j++) {
+    hidden_grad_a[j] = l1_scale * sign(h_a[j]) * valid_a;
+    loss_a += l1_scale * abs(h_a[j]);
+  }
+  for (var j = 0u; j < M; j++) {
+    hidden_grad_b[j] = l1_scale * sign(h_b[j]) * valid_b;
+    loss_b += l1_scale * abs(h_b[j]);
+  }
+  draws_a = block_draws(key, step, row_a, 0u);
+  draws_b = block_draws(key, step, row_b, 0u);
   for (var i = 0u; i < N; i++) {
-    var o = vec4<f32>(split_param(p_base + weight_count() + i));
+    var o_a = vec4<f32>(split_param(p_base + weight_count() + i));
+    var o_b = o_a;
     for (var j = 0u; j < M; j++) {
-      o += split_param(p_base + w2_index(i, j)) * h[j];
+      let w = split_param(p_base + w2_index(i, j));
+      o_a += w * h_a[j];
+      o_b += w * h_b[j];
     }
     let importance = split_feature(f_base + i);
-    let x = draw_block(key, &draws, i, split_feature(f_base + N + i)) * scale;
-    loss += output_loss(o, x, importance);
-    let g = output_gradient(o, x, importance, valid);
+    let density = split_feature(f_base + N + i);
+    let x_a = draw_block(key, &draws_a, i, density) * scale_a;
+    let x_b = draw_block(key, &draws_b, i, density) * scale_b;
+    loss_a += output_loss(o_a, x_a, importance);
+    loss_b += output_loss(o_b, x_b, importance);
+    let g_a = output_gradient(o_a, x_a, importance, valid_a);
+    let g_b = output_gradient(o_b, x_b, importance, valid_b);
     for (var j = 0u; j < M; j++) {
-      hidden_grad[j] += split_param(p_base + w2_index(i, j)) * g;
+      let w = split_param(p_base + w2_index(i, j));
+      hidden_grad_a[j] += w * g_a;
+      hidden_grad_b[j] += w * g_b;
     }
   }
   for (var j = 0u; j < M; j++) {
-    scratch[h_index(inst, block, j)] = h[j];
-    scratch[gz_index(inst, block, j)] = hidden_grad[j] * slope_hidden4(z[j]);
+    scratch[h_index(inst, block_a, j)] = h_a[j];
+    scratch[gz_index(inst, block_a, j)] = hidden_grad_a[j] * slope_hidden4(z_a[j]);
   }
-  scratch[loss_index(inst, block)] = loss * valid;
+  scratch[loss_index(inst, block_a)] = loss_a * valid_a;
+  if (has_b) {
+    for (var j = 0u; j < M; j++) {
+      scratch[h_index(inst, block_b, j)] = h_b[j];
+      scratch[gz_index(inst, block_b, j)] = hidden_grad_b[j] * slope_hidden4(z_b[j]);
+    }
+    scratch[loss_index(inst, block_b)] = loss_b * valid_b;
+  }
+}
+
+// Row-block pairs of a batch (the last one half empty where ⌈B/4⌉ is odd).
+fn block_pairs() -> u32 {
+  return (row_blocks() + 1u) / 2u;
 }
 
 @compute @workgroup_size(WG)
 fn forward_backward(@builtin(global_invocation_id) id: vec3<u32>) {
   let inst = select(id.y, instance_uniform.index.x, UNIFORM_PARAMS);
   let step = current_step(inst);
-  if (id.x < row_blocks() && step < control.stop_at) {
+  if (id.x < block_pairs() && step < control.stop_at) {
     split_block(inst, step, id.x);
   }
 }
