@@ -65,10 +65,14 @@ const kernelCache = new Map<string, Kernels>();
 
 /**
  * Bytes of `instance_uniform` in train.wgsl: WebGPU's guaranteed `maxUniformBufferBindingSize`,
- * a 16-byte header (the instance index) and {@link UNIFORM_VALUES} floats.
+ * a 16-byte header (the window's first instance, the chunk index, the feature constants' offset)
+ * and {@link UNIFORM_VALUES} floats.
  */
 const INSTANCE_UNIFORM_BYTES = 65536;
-/** Floats of `instance_uniform.values`: θ (P) | importance (n) | density (n) must fit. */
+/**
+ * Floats of `instance_uniform.values`: θ (P) and importance, density (2n) of each instance of a
+ * window must fit.
+ */
 const UNIFORM_VALUES = 16380;
 
 /**
@@ -242,8 +246,9 @@ export interface KernelPlan {
    */
   featureChunk: number;
   /**
-   * Split driver: forward_backward reads each instance's θ and feature constants from a uniform
-   * copy (one dispatch per instance), where P + 2n ≤ {@link UNIFORM_VALUES}.
+   * Split driver: forward_backward reads θ and the feature constants from a uniform copy of a
+   * window of ⌊{@link UNIFORM_VALUES}/(P + 2n)⌋ instances (one dispatch per window), where
+   * P + 2n ≤ {@link UNIFORM_VALUES}.
    */
   uniformParams: boolean;
   /**
@@ -475,27 +480,33 @@ async function trainGroup(
     usage: GPUBufferUsage.STORAGE,
   });
   const lossBuffer = storage(device, new Float32Array(count * steps));
-  // Per instance k at offset k·stride: its index, then θ (copied before every step) and its
+  // Per window w of `perWindow` instances at offset w·stride: its first instance and the offset
+  // of its feature constants, then θ of each instance (one copy before every step) and their
   // feature constants; with chunked phases 1–2, per chunk c at c·stride: the chunk index; else
   // one unused binding's worth.
   const alignment = device.limits.minUniformBufferOffsetAlignment;
   const chunks = plan.featureChunk > 0 ? Math.ceil(model.n / plan.featureChunk) : 0;
-  const uniformStride = plan.uniformParams
-    ? alignUp(16 + 4 * (layout.count + 2 * model.n), alignment)
-    : alignUp(16, alignment);
-  const uniformEntries = plan.uniformParams ? count : Math.max(chunks, 1);
+  const instanceValues = layout.count + 2 * model.n;
+  const perWindow = plan.uniformParams ? Math.floor(UNIFORM_VALUES / instanceValues) : 0;
+  const windows = plan.uniformParams ? Math.ceil(count / perWindow) : 0;
+  const uniformStride = alignUp(16 + 4 * perWindow * instanceValues, alignment);
+  const uniformEntries = Math.max(windows, chunks, 1);
   const uniformData = new ArrayBuffer(
     (uniformEntries - 1) * uniformStride + INSTANCE_UNIFORM_BYTES,
   );
   for (let c = 0; c < chunks; c++) {
     new Uint32Array(uniformData, c * uniformStride, 2)[1] = c;
   }
-  if (plan.uniformParams) {
-    for (let k = 0; k < count; k++) {
-      new Uint32Array(uniformData, k * uniformStride, 1)[0] = k;
-      new Float32Array(uniformData, k * uniformStride + 16 + 4 * layout.count, 2 * model.n)
-        .set(features.subarray(k * 2 * model.n, (k + 1) * 2 * model.n));
-    }
+  for (let w = 0; w < windows; w++) {
+    new Uint32Array(uniformData, w * uniformStride, 3).set([
+      w * perWindow,
+      0,
+      perWindow * layout.count,
+    ]);
+    const first = w * perWindow;
+    const last = Math.min(count, first + perWindow);
+    new Float32Array(uniformData, w * uniformStride + 16 + 4 * perWindow * layout.count)
+      .set(features.subarray(first * 2 * model.n, last * 2 * model.n));
   }
   const instanceBuffer = device.createBuffer({
     size: uniformData.byteLength,
@@ -559,20 +570,22 @@ async function trainGroup(
     for (let step = from; step < to; step++) {
       if (plan.uniformParams) {
         pass?.end();
-        for (let k = 0; k < count; k++) {
+        for (let w = 0; w < windows; w++) {
+          const first = w * perWindow;
+          const size = Math.min(perWindow, count - first);
           encoder.copyBufferToBuffer(
             paramBuffer,
-            k * layout.count * 4,
+            first * layout.count * 4,
             instanceBuffer,
-            k * uniformStride + 16,
-            layout.count * 4,
+            w * uniformStride + 16,
+            size * layout.count * 4,
           );
         }
         pass = encoder.beginComputePass();
         pass.setPipeline(kernels.pipelines.forward_backward!);
-        for (let k = 0; k < count; k++) {
-          pass.setBindGroup(0, bindGroup, [k * uniformStride]);
-          pass.dispatchWorkgroups(pairGroups, 1);
+        for (let w = 0; w < windows; w++) {
+          pass.setBindGroup(0, bindGroup, [w * uniformStride]);
+          pass.dispatchWorkgroups(pairGroups, Math.min(perWindow, count - w * perWindow));
         }
         pass.setBindGroup(0, bindGroup, [0]);
       } else {

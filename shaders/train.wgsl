@@ -16,11 +16,11 @@
 //   - `forward_backward`, then `update_features` (or `parameter_gradients` and
 //     `update_params`), `finish_step`: one dispatch per phase through the scratch below, many
 //     workgroups per instance (grid y = instance), for models whose step is too long for one
-//     workgroup. `forward_backward` runs phases 1–2 for four batch rows per invocation as vec4
-//     lanes (each parameter load serves four rows; z, h, ∂L/∂h stay private) and keeps only h,
+//     workgroup. `forward_backward` runs phases 1–2 for eight batch rows per invocation as two
+//     vec4 blocks (each parameter load serves eight rows; z, h, ∂L/∂h stay private) and keeps h,
 //     ∂L/∂z, ‖x‖² and the loss; where P + 2N fit a 64 KiB uniform (UNIFORM_PARAMS), the host
-//     copies each instance's θ into `instance_uniform` before the step and runs one
-//     forward_backward dispatch per instance reading θ from it (measured ~1.35× faster at
+//     copies the θ of as many instances as fit into `instance_uniform` before the step and runs
+//     one forward_backward dispatch per such window reading θ from it (measured ~1.35× faster at
 //     n=200, m=20 than lane-by-lane storage loads). Where one forward_backward invocation would
 //     loop past lavapipe's limit (below), `forward_chunk` then `backward_chunk` run phases 1 and
 //     2 over FEATURE_CHUNK features per dispatch, carrying z, ‖x‖², ∂L/∂h and the loss through
@@ -58,7 +58,7 @@ override NORMALIZE: bool = false;
 override DECOUPLED_DECAY: bool = true; // AdamW; false: Adam with the decay added to the gradient
 override SCHEDULE: u32 = 0u; // 0 constant, 1 linear, 2 cosine, 3 warm-up then cosine
 // Split driver: forward_backward reads θ and the feature constants from `instance_uniform`
-// (one dispatch per instance) instead of `params` and `features`.
+// (one dispatch per window of instances) instead of `params` and `features`.
 override UNIFORM_PARAMS: bool = false;
 // Split driver, models too long for one forward_backward invocation: features per chunk of
 // forward_chunk and backward_chunk (0: unused).
@@ -100,13 +100,14 @@ struct Control {
 // Per instance: the batch loss of every step.
 @group(0) @binding(6) var<storage, read_write> losses: array<f32>;
 
-// One instance's parameters and feature constants, copied from `params` and `features` before
-// each step's forward_backward when UNIFORM_PARAMS (bound at that instance's dynamic offset):
-// `index.x` is the instance, `values` holds θ (P) | importance (N) | density (N). The chunked
-// phases (FEATURE_CHUNK > 0, never with UNIFORM_PARAMS) bind it at chunk c's offset instead:
-// `index.y` is c. On lavapipe a
-// uniform load is a plain load (a gather where the offset is not provably lane-uniform), a
-// storage load a per-lane loop. 64 KiB, WebGPU's guaranteed maxUniformBufferBindingSize.
+// A window of K consecutive instances' parameters and feature constants when UNIFORM_PARAMS
+// (bound at the window's dynamic offset): `index.x` is the window's first instance, `index.z`
+// the offset of its feature constants in `values`, which holds θ of each of the K instances
+// (K·P, copied from `params` in one copy before each step's forward_backward) then importance
+// (N) | density (N) of each. The chunked phases (FEATURE_CHUNK > 0, never with UNIFORM_PARAMS)
+// bind it at chunk c's offset instead: `index.y` is c. On lavapipe a uniform load is a plain
+// load (a gather where the offset is not provably lane-uniform), a storage load a per-lane loop.
+// 64 KiB, WebGPU's guaranteed maxUniformBufferBindingSize.
 const UNIFORM_VALUES: u32 = 16380u;
 struct InstanceUniform {
   index: vec4<u32>,
@@ -710,13 +711,14 @@ fn split_feature(k: u32) -> f32 {
 // a loop with other work also keeps lavapipe from unrolling it (moving the write of h there
 // measured ~1.8× faster at n=200, m=20). No zero x or g is skipped here: on lavapipe a branch
 // skips work only where a whole SIMD group agrees, which blocks of dense-enough data rarely do.
-fn split_block(inst: u32, step: u32, pair: u32) {
+fn split_block(inst: u32, window_slot: u32, step: u32, pair: u32) {
   let block_a = 2u * pair;
   let block_b = block_a + 1u;
   let row_a = 4u * block_a;
   let row_b = 4u * block_b;
-  let p_base = select(inst * param_count(), 0u, UNIFORM_PARAMS);
-  let f_base = select(inst * 2u * N, param_count(), UNIFORM_PARAMS);
+  let p_base = select(inst, window_slot, UNIFORM_PARAMS) * param_count();
+  let f_base = select(0u, instance_uniform.index.z, UNIFORM_PARAMS) +
+    select(inst, window_slot, UNIFORM_PARAMS) * 2u * N;
   let key = counters[inst * 2u];
   var draws_a = block_draws(key, step, row_a, 0u);
   var draws_b = block_draws(key, step, row_b, 0u);
@@ -813,10 +815,10 @@ fn block_pairs() -> u32 {
 
 @compute @workgroup_size(WG)
 fn forward_backward(@builtin(global_invocation_id) id: vec3<u32>) {
-  let inst = select(id.y, instance_uniform.index.x, UNIFORM_PARAMS);
+  let inst = select(0u, instance_uniform.index.x, UNIFORM_PARAMS) + id.y;
   let step = current_step(inst);
   if (id.x < block_pairs() && step < control.stop_at) {
-    split_block(inst, step, id.x);
+    split_block(inst, id.y, step, id.x);
   }
 }
 

@@ -179,6 +179,31 @@ Deno.test({
   },
 });
 
+/**
+ * θ of n=200, m=20 (P + 2n = 4,600 floats) fits three instances to a 64 KiB uniform window: five
+ * instances take two windows, the second one short; ⌈B/4⌉ = 5 row blocks leave the last
+ * invocation of forward_backward one block. Sparse data: at density 1, f32 sums over 200 dense
+ * features drift ~2e-4 from the CPU's f64 in 6 steps (the same before windows).
+ */
+const windowRun = testRun({
+  model: reluOutputModel(200, 20),
+  importance: (i) => 0.99 ** i,
+  densities: [0.3, 0.2, 0.1, 0.05, 0.02],
+  steps: 6,
+  batch: 20,
+});
+
+Deno.test({
+  name: "trainWebGpu() equals the CPU reference within 1e-4 (θ in two uniform windows)",
+  ignore: noWebGpu,
+  fn: async () => {
+    const plan = kernelPlan(windowRun, 64, 32768);
+    assert.equal(plan.mode, "split");
+    assert.ok(plan.uniformParams);
+    await assertGpuEqualsCpu(windowRun, "auto");
+  },
+});
+
 /** The double-descent shape: one forward_backward invocation would loop past lavapipe's limit. */
 const wideRun = testRun({
   model: reluOutputModel(10_000, 2),
