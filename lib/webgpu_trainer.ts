@@ -27,10 +27,9 @@ const MAX_STEPS_PER_DISPATCH = 250;
 export const LOOP_BUDGET = 60_000;
 /**
  * Which driver runs the kernel: chosen by {@link kernelPlan}, or forced (tests): the split one,
- * the split one with chunked phases 1–2 of ⌈n/3⌉ + 1 features per chunk, or the split one with
- * phase 3 per parameter.
+ * or the split one with chunked phases 1–2 of ⌈n/3⌉ + 1 features per chunk.
  */
-export type KernelChoice = "auto" | "split" | "chunked" | "per-parameter";
+export type KernelChoice = "auto" | "split" | "chunked";
 
 /** Bytes of the `Control` uniform (11 words, padded to 16-byte rows). */
 const CONTROL_BYTES = 48;
@@ -51,7 +50,6 @@ type EntryPoint =
   | "forward_backward"
   | "forward_chunk"
   | "backward_chunk"
-  | "parameter_gradients"
   | "update_params"
   | "update_features"
   | "finish_step";
@@ -132,8 +130,9 @@ async function trainKernels(
     UNIFORM_PARAMS: Number(plan.uniformParams),
     FEATURE_CHUNK: plan.featureChunk,
     FEATURE_QUADS: plan.featureQuads,
+    ROW_RANGES: plan.rowRanges,
   };
-  const key = JSON.stringify({ constants, mode: plan.mode, update: plan.update });
+  const key = JSON.stringify({ constants, mode: plan.mode });
   const cached = kernelCache.get(key);
   if (cached) return cached;
   if (INSTANCE_UNIFORM_BYTES > device.limits.maxUniformBufferBindingSize) {
@@ -150,12 +149,9 @@ async function trainKernels(
     const phases12: EntryPoint[] = plan.featureChunk > 0
       ? ["forward_chunk", "backward_chunk"]
       : ["forward_backward"];
-    const phase3: EntryPoint[] = plan.update === "update_params"
-      ? ["parameter_gradients", "update_params"]
-      : ["update_features"];
     const entryPoints: EntryPoint[] = plan.mode === "fused"
       ? ["train_fused"]
-      : [...phases12, ...phase3, "finish_step"];
+      : [...phases12, "update_features", "update_params", "finish_step"];
     const pipelines = Object.fromEntries(entryPoints.map((entryPoint) => [
       entryPoint,
       device.createComputePipeline({
@@ -205,10 +201,10 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * counts the exit test too): per batch row or four-row block of the fused driver
  * (4nm + 8n + 5m + 7), per pair of four-row blocks in the split driver's phases 1–2
  * (3nm + 5n + 5m + 7), or in its chunked phases 1–2 with F features per chunk
- * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per
- * parameter in its per-parameter phase 3 (K(m + 2) + 1), per four or sixteen features in its
- * per-feature phase 3 (at most K(2m + 3) + 20m + 41), and per instance in finish_step (K + 1),
- * K = ⌈B/4⌉ row blocks.
+ * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per Q
+ * quads of four features and range of R row blocks in its phase 3 (R((6Q + 1)(m + 1) + 1) + 5Q(m + 2) + 1:
+ * `updateFeature(Q, R)`), per parameter in update_params with S ranges to sum (S + 1:
+ * `updateParam(S)`), and per instance in finish_step (K + 1), K = ⌈B/4⌉ row blocks.
  */
 export function loopIterations(
   run: RunSpec,
@@ -216,8 +212,8 @@ export function loopIterations(
   fusedRow: number;
   splitPair: number;
   chunk: (features: number) => number;
-  update: number;
-  updateFeature: number;
+  updateFeature: (quads: number, rangeBlocks: number) => number;
+  updateParam: (ranges: number) => number;
   finish: number;
 } {
   const { n, m } = run.model;
@@ -226,8 +222,9 @@ export function loopIterations(
     fusedRow: 4 * n * m + 8 * n + 5 * m + 7,
     splitPair: 3 * n * m + 5 * n + 5 * m + 7,
     chunk: (features) => features * (2 * m + 3) + 2 * m + 3,
-    update: blocks * (m + 2) + 1,
-    updateFeature: blocks * (2 * m + 3) + 20 * m + 41,
+    updateFeature: (quads, rangeBlocks) =>
+      rangeBlocks * ((6 * quads + 1) * (m + 1) + 1) + 5 * quads * (m + 2) + 1,
+    updateParam: (ranges) => ranges + 1,
     finish: blocks + 1,
   };
 }
@@ -237,8 +234,6 @@ export interface KernelPlan {
   mode: "fused" | "split";
   /** Rows the fused driver takes at a time per invocation: 1, or 4 where n·m > UNROLLED_LOOP. */
   rowBlock: 1 | 4;
-  /** The split driver's phase 3: an invocation per 4·featureQuads features or per parameter. */
-  update: "update_features" | "update_params";
   /**
    * Split driver: features per chunk of the chunked phases 1–2 (forward_chunk, backward_chunk,
    * ⌈n/F⌉ dispatches each per step), where one forward_backward invocation would loop more than
@@ -257,6 +252,11 @@ export interface KernelPlan {
    * {@link QUAD_STEP_WORK}), where each row block's loads then serve 64 products; else 1.
    */
   featureQuads: 1 | 4;
+  /**
+   * Split driver, per-feature phase 3: ranges of row blocks summed by separate invocations (grid
+   * z), the fewest whose loops fit the {@link LOOP_BUDGET}; 1 otherwise.
+   */
+  rowRanges: number;
   stepsPerDispatch: number;
   workgroup: number;
 }
@@ -269,11 +269,12 @@ export interface KernelPlan {
  * writes) + 1 + ⌈B/(WG·rowBlock)⌉(1 + fused row) + 1 + ⌈(P + 1)/WG⌉(WG + 2) (partial
  * sums), unless `kernel` forces the split driver. Else split, one dispatch per phase with
  * `workgroup` invocations: phases 1–2 in one forward_backward dispatch where its loops fit the
- * budget (reading θ from a per-instance uniform, one dispatch per instance, where P + 2n fit
- * it), else in ⌈n/F⌉ forward_chunk then ⌈n/F⌉ backward_chunk dispatches with the largest F whose
- * loops fit; phase 3 per four or sixteen features where its loops fit the budget, else per
- * parameter.
- * Throws a UserError where even F = 1, phase 3 per parameter or finish_step does not fit.
+ * budget (reading θ from a uniform window of instances, one dispatch per window, where P + 2n
+ * fit it), else in ⌈n/F⌉ forward_chunk then ⌈n/F⌉ backward_chunk dispatches with the largest F
+ * whose loops fit; phase 3 per four or sixteen features over the fewest ranges of row blocks
+ * whose loops fit, then update_params.
+ * Throws a UserError where even F = 1, one row block of phase 3, update_params or finish_step
+ * does not fit.
  */
 export function kernelPlan(
   run: RunSpec,
@@ -292,30 +293,40 @@ export function kernelPlan(
     1 + Math.ceil((params + 1) / fused) * (fused + 2);
   const fusedSteps = Math.floor((LOOP_BUDGET - run.model.n - 2) / perStep);
   const steps = Math.min(MAX_STEPS_PER_DISPATCH, fusedSteps);
-  const update = kernel !== "per-parameter" && loops.updateFeature <= LOOP_BUDGET
-    ? "update_features"
-    : "update_params";
   if (kernel === "auto" && fits && steps >= 1) {
     return {
       mode: "fused",
       rowBlock,
-      update,
       featureChunk: 0,
       uniformParams: false,
       featureQuads: 1,
+      rowRanges: 1,
       stepsPerDispatch: steps,
       workgroup: fused,
     };
   }
-  const longestChunk = Math.floor((LOOP_BUDGET - 2 * run.model.m - 3) / (2 * run.model.m + 3));
+  const { n, m, tied } = run.model;
+  const longestChunk = Math.floor((LOOP_BUDGET - 2 * m - 3) / (2 * m + 3));
   const featureChunk = kernel === "chunked"
-    ? Math.min(longestChunk, Math.ceil(run.model.n / 3) + 1)
+    ? Math.min(longestChunk, Math.ceil(n / 3) + 1)
     : loops.splitPair <= LOOP_BUDGET
     ? 0
     : longestChunk;
+  const quadsPay = tied && run.data.correlation !== "anticorrelated" &&
+    run.batch * n * m >= QUAD_STEP_WORK;
+  const featureQuads = quadsPay ? 4 : 1;
+  const blocks = Math.ceil(run.batch / 4);
+  let rowRanges = 1;
+  while (
+    rowRanges < blocks &&
+    loops.updateFeature(featureQuads, Math.ceil(blocks / rowRanges)) > LOOP_BUDGET
+  ) {
+    rowRanges++;
+  }
   const longest = Math.max(
     featureChunk > 0 ? loops.chunk(featureChunk) : loops.splitPair,
-    loops.update,
+    loops.updateFeature(featureQuads, Math.ceil(blocks / rowRanges)),
+    loops.updateParam(rowRanges),
     loops.finish,
   );
   if (longestChunk < 1 || longest > LOOP_BUDGET) {
@@ -324,18 +335,14 @@ export function kernelPlan(
         `the ${LOOP_BUDGET} that lavapipe allows; lower m or batch, or use --backend cpu`,
     );
   }
-  const uniformParams = featureChunk === 0 && params + 2 * run.model.n <= UNIFORM_VALUES;
-  const { n, m, tied } = run.model;
-  const quadsPay = tied && run.data.correlation !== "anticorrelated" &&
-    run.batch * n * m >= QUAD_STEP_WORK;
-  const featureQuads = quadsPay ? 4 : 1;
+  const uniformParams = featureChunk === 0 && params + 2 * n <= UNIFORM_VALUES;
   return {
     mode: "split",
     rowBlock,
-    update,
     featureChunk,
     uniformParams,
     featureQuads,
+    rowRanges,
     stepsPerDispatch: 1,
     workgroup,
   };
@@ -368,14 +375,14 @@ function storage(
 
 /**
  * Bytes of scratch one instance needs: for the split driver H and GZ (B·m each), the row losses
- * (B), the rows' ‖x‖² (B) and the gradient (P, phase 3 per parameter), in f32 with B and P
- * rounded up to multiples of 4 (vec4 blocks); none for the fused driver, which keeps rows
+ * (B), the rows' ‖x‖² (B) and phase 3's gradient sums (P per range of row blocks), in f32 with
+ * B and P rounded up to multiples of 4 (vec4 blocks); none for the fused driver, which keeps rows
  * private. x and g are drawn and recomputed where needed, never stored.
  */
 function scratchBytes(run: RunSpec, plan: KernelPlan): number {
   const rows = 4 * Math.ceil(run.batch / 4);
   const params = 4 * Math.ceil(paramLayout(run.model).count / 4);
-  return plan.mode === "split" ? (rows * (2 * run.model.m + 2) + params) * 4 : 0;
+  return plan.mode === "split" ? (rows * (2 * run.model.m + 2) + plan.rowRanges * params) * 4 : 0;
 }
 
 /**
@@ -607,15 +614,10 @@ async function trainGroup(
           pass.dispatchWorkgroups(pairGroups, count);
         }
       }
-      if (plan.update === "update_params") {
-        pass.setPipeline(kernels.pipelines.parameter_gradients!);
-        pass.dispatchWorkgroups(paramGroups, count);
-        pass.setPipeline(kernels.pipelines.update_params!);
-        pass.dispatchWorkgroups(paramGroups, count);
-      } else {
-        pass.setPipeline(kernels.pipelines.update_features!);
-        pass.dispatchWorkgroups(featureGroups, count);
-      }
+      pass.setPipeline(kernels.pipelines.update_features!);
+      pass.dispatchWorkgroups(featureGroups, count, plan.rowRanges);
+      pass.setPipeline(kernels.pipelines.update_params!);
+      pass.dispatchWorkgroups(paramGroups, count);
       pass.setPipeline(kernels.pipelines.finish_step!);
       pass.dispatchWorkgroups(Math.ceil(count / workgroup));
     }

@@ -13,28 +13,29 @@
 //     partials (workgroup memory) and updates θ. Parameters and feature constants are copied
 //     into private arrays first: on lavapipe every storage or workgroup load runs lane by lane,
 //     a private one is a vector gather. Best for small models;
-//   - `forward_backward`, then `update_features` (or `parameter_gradients` and
-//     `update_params`), `finish_step`: one dispatch per phase through the scratch below, many
-//     workgroups per instance (grid y = instance), for models whose step is too long for one
-//     workgroup. `forward_backward` runs phases 1–2 for eight batch rows per invocation as two
-//     vec4 blocks (each parameter load serves eight rows; z, h, ∂L/∂h stay private) and keeps h,
-//     ∂L/∂z, ‖x‖² and the loss; where P + 2N fit a 64 KiB uniform (UNIFORM_PARAMS), the host
-//     copies the θ of as many instances as fit into `instance_uniform` before the step and runs
-//     one forward_backward dispatch per such window reading θ from it (measured ~1.35× faster at
-//     n=200, m=20 than lane-by-lane storage loads). Where one forward_backward invocation would
-//     loop past lavapipe's limit (below), `forward_chunk` then `backward_chunk` run phases 1 and
-//     2 over FEATURE_CHUNK features per dispatch, carrying z, ‖x‖², ∂L/∂h and the loss through
-//     the scratch. `update_features` runs phase 3 for four or sixteen features per invocation
-//     (FEATURE_QUADS) over blocks of four rows (4×4 tiles), drawing x again and recomputing g
-//     from h, so no B × n array is ever stored; `finish_step` sums the row losses and advances
-//     the step counter.
+//   - `forward_backward`, then `update_features` and `update_params`, then `finish_step`: one
+//     dispatch per phase through the scratch below, many workgroups per instance (grid y =
+//     instance), for models whose step is too long for one workgroup. `forward_backward` runs
+//     phases 1–2 for eight batch rows per invocation as two vec4 blocks (each parameter load
+//     serves eight rows; z, h, ∂L/∂h stay private) and keeps h, ∂L/∂z, ‖x‖² and the loss; where
+//     P + 2N fit a 64 KiB uniform (UNIFORM_PARAMS), the host copies the θ of as many instances as
+//     fit into `instance_uniform` before the step and runs one forward_backward dispatch per
+//     such window reading θ from it (measured ~1.35× faster at n=200, m=20 than lane-by-lane
+//     storage loads). Where one forward_backward invocation would loop past lavapipe's limit
+//     (below), `forward_chunk` then `backward_chunk` run phases 1 and 2 over FEATURE_CHUNK
+//     features per dispatch, carrying z, ‖x‖², ∂L/∂h and the loss through the scratch.
+//     `update_features` runs phase 3 for four or sixteen features per invocation (FEATURE_QUADS)
+//     over blocks of four rows (4×4 tiles) of one of ROW_RANGES ranges of the batch (grid z),
+//     drawing x again and recomputing g from h, so no B × n array is ever stored, and writes its
+//     sums of ∂θ; `update_params` adds the ranges' sums and updates θ; `finish_step` sums the
+//     row losses and advances the step counter.
 // lavapipe (llvmpipe) ends any invocation after 65535 loop iterations in total, silently (a loop
 // of k iterations counts k + 1; loops it unrolls count nothing); the host bounds every
 // invocation's iterations per dispatch (lib/webgpu_trainer.ts, loopIterations and kernelPlan),
 // so any new loop here needs its count there.
 // Split-driver scratch per instance, in vec4 blocks of four batch rows (K = ⌈B/4⌉ blocks, the
-// last padded): H (K·M) | GZ (K·M) | loss (K) | squared norm (K) | ∂θ (⌈P/4⌉, phase 3 per
-// parameter only).
+// last padded): H (K·M) | GZ (K·M) | loss (K) | squared norm (K) | ∂θ (ROW_RANGES·⌈P/4⌉, phase
+// 3's sums before update_params).
 // Parameters per instance: W₁ (M·N, W₁[j·N + i]) | W₂ (N·M, untied only) | b (N).
 
 override N: u32;
@@ -65,6 +66,9 @@ override UNIFORM_PARAMS: bool = false;
 override FEATURE_CHUNK: u32 = 0u;
 // Split driver: quads of four features per update_features invocation, 1 or 4 (the host picks).
 override FEATURE_QUADS: u32 = 4u;
+// Split driver: ranges of row blocks that update_features sums separately (grid z), so that one
+// invocation's loops stay under lavapipe's limit; update_params adds them up.
+override ROW_RANGES: u32 = 1u;
 
 const MAX_HIDDEN: u32 = 64u;
 // Most features the fused driver holds per row.
@@ -123,7 +127,7 @@ fn row_blocks() -> u32 {
 }
 
 fn scratch_base(inst: u32) -> u32 {
-  return inst * (row_blocks() * (2u * M + 2u) + (param_count() + 3u) / 4u);
+  return inst * (row_blocks() * (2u * M + 2u) + ROW_RANGES * ((param_count() + 3u) / 4u));
 }
 
 // h_j = act_hid(z_j) of rows 4·block … 4·block + 3 (z_j between the chunked phases).
@@ -148,9 +152,19 @@ fn norm_index(inst: u32, block: u32) -> u32 {
   return loss_index(inst, row_blocks()) + block;
 }
 
-// ∂L/∂θ_k, k = 4·slot … 4·slot + 3 (phase 3 per parameter, between its two dispatches).
-fn gradient_index(inst: u32, slot: u32) -> u32 {
-  return norm_index(inst, row_blocks()) + slot;
+// ∂L/∂θ_k summed over the row blocks of range `range` (vec4 k/4, component k % 4), written by
+// update_features, read by update_params.
+fn gradient_index(inst: u32, range: u32, k: u32) -> u32 {
+  return norm_index(inst, row_blocks()) + range * ((param_count() + 3u) / 4u) + k / 4u;
+}
+
+fn store_gradient(inst: u32, range: u32, k: u32, value: f32) {
+  scratch[gradient_index(inst, range, k)][k % 4u] = value;
+}
+
+// Row blocks per range of update_features (the last range may be shorter).
+fn range_blocks() -> u32 {
+  return (row_blocks() + ROW_RANGES - 1u) / ROW_RANGES;
 }
 
 fn weight_count() -> u32 {
@@ -333,48 +347,6 @@ fn output_gradient(o: vec4<f32>, x: vec4<f32>, importance: f32, valid: vec4<f32>
 fn output_loss(o: vec4<f32>, x: vec4<f32>, importance: f32) -> vec4<f32> {
   let error = act_output4(o) - abs(x);
   return importance * error * error * (1.0 / (f32(BATCH) * f32(N)));
-}
-
-// Phase 3 for parameter k at step `step`: the batch-summed gradient ∂L/∂θ_k. The parameter's
-// x_i is drawn again and g_i recomputed from H (o_i = b_i + Σ_j W₂[i, j] h_j) per row block, as
-// in update_feature_block.
-fn gradient(inst: u32, k: u32, step: u32) -> f32 {
-  var i = k - weight_count(); // b_i, unless k is a weight
-  var j = 0u;
-  if (k < M * N) {
-    j = k / N;
-    i = k % N;
-  } else if (k < weight_count()) {
-    i = (k - M * N) / M;
-    j = (k - M * N) % M;
-  }
-  let p_base = inst * param_count();
-  let key = counters[inst * 2u];
-  let importance = features[inst * 2u * N + i];
-  let density = features[inst * 2u * N + N + i];
-  var grad = 0.0;
-  for (var b = 0u; b < row_blocks(); b++) {
-    var x = draw_feature(key, step, 4u * b, i, density);
-    if (NORMALIZE) {
-      x *= norm_scale(scratch[norm_index(inst, b)]);
-    }
-    var o = vec4<f32>(params[p_base + weight_count() + i]);
-    for (var jj = 0u; jj < M; jj++) {
-      o += params[p_base + w2_index(i, jj)] * scratch[h_index(inst, b, jj)];
-    }
-    let g = output_gradient(o, x, importance, valid_rows(4u * b));
-    if (k < M * N) {
-      grad += dot(scratch[gz_index(inst, b, j)], x);
-      if (TIED) {
-        grad += dot(scratch[h_index(inst, b, j)], g);
-      }
-    } else if (k < weight_count()) {
-      grad += dot(scratch[h_index(inst, b, j)], g);
-    } else {
-      grad += sum4(g);
-    }
-  }
-  return grad;
 }
 
 // Phase 3: AdamW (or Adam) on parameter k at 1-based count t with learning rate lr.
@@ -933,29 +905,23 @@ fn backward_chunk(@builtin(global_invocation_id) id: vec3<u32>) {
   }
 }
 
-// Phase 3 per parameter, for batches whose update_feature_block would loop too long: one
-// dispatch writes every ∂L/∂θ_k to the scratch, the next updates θ (the gradients read W₂ and b,
-// so no θ may change before all are summed).
-@compute @workgroup_size(WG)
-fn parameter_gradients(@builtin(global_invocation_id) id: vec3<u32>) {
-  let step = current_step(id.y);
-  if (id.x < param_count() && step < control.stop_at) {
-    scratch[gradient_index(id.y, id.x / 4u)][id.x % 4u] = gradient(id.y, id.x, step);
-  }
-}
-
+// Phase 3's update: θ_k from its gradient, the sum of update_features' ROW_RANGES range sums
+// (all read before any θ changes: update_features reads W₂ and b).
 @compute @workgroup_size(WG)
 fn update_params(@builtin(global_invocation_id) id: vec3<u32>) {
   let step = current_step(id.y);
   if (id.x < param_count() && step < control.stop_at) {
-    let grad = scratch[gradient_index(id.y, id.x / 4u)][id.x % 4u];
+    var grad = 0.0;
+    for (var range = 0u; range < ROW_RANGES; range++) {
+      grad += scratch[gradient_index(id.y, range, id.x)][id.x % 4u];
+    }
     adam_update(id.y, id.x, grad, f32(step + 1u), control.lr * lr_scale(step));
   }
 }
 
 // Four of phase 3's features as vec4 lanes (indices clamped to N − 1), their parameters and
-// their gradients summed over the row blocks; `x` and `og` hold the current row block's x and
-// o, then g (columns: features, rows: batch rows).
+// their gradients summed over a range of row blocks; `x` and `og` hold the current row block's x
+// and o, then g (columns: features, rows: batch rows).
 struct FeatureQuad {
   index: vec4<u32>,
   bias: vec4<f32>,
@@ -1004,10 +970,16 @@ fn quad_block(quad: ptr<function, FeatureQuad>, key: u32, step: u32, row0: u32, 
   (*quad).og = mat4x4<f32>(vec4<f32>(bias.x), vec4<f32>(bias.y), vec4<f32>(bias.z), vec4<f32>(bias.w));
 }
 
-// o += W₂[i, j] h_j for the block's rows.
-fn quad_output(quad: ptr<function, FeatureQuad>, h: vec4<f32>, j: u32) {
+// o += W₂[i, j] h_j for the block's rows, of the quad's features 2·half and 2·half + 1.
+fn quad_output(quad: ptr<function, FeatureQuad>, h: vec4<f32>, j: u32, half: u32) {
   let w = (*quad).w_out[j];
-  (*quad).og += mat4x4<f32>(h * w.x, h * w.y, h * w.z, h * w.w);
+  if (half == 0u) {
+    (*quad).og[0] += h * w.x;
+    (*quad).og[1] += h * w.y;
+  } else {
+    (*quad).og[2] += h * w.z;
+    (*quad).og[3] += h * w.w;
+  }
 }
 
 // o → g = ∂L/∂o; ∂L/∂b += Σ_rows g.
@@ -1025,41 +997,86 @@ fn quad_gradient(quad: ptr<function, FeatureQuad>, valid: vec4<f32>) {
   (*quad).grad_bias += vec4<f32>(1.0) * g;
 }
 
-// ∂L/∂W₁[j, i] += Σ_rows ∂L/∂z_j x_i, ∂L/∂W₂[i, j] += Σ_rows h_j g_i.
-fn quad_accumulate(quad: ptr<function, FeatureQuad>, gz: vec4<f32>, h: vec4<f32>, j: u32) {
-  let gz_x = gz * (*quad).x;
-  let h_g = h * (*quad).og;
+// ∂L/∂W₁[j, i] += Σ_rows ∂L/∂z_j x_i of the quad's features 2·half and 2·half + 1.
+fn quad_input_gradient(quad: ptr<function, FeatureQuad>, gz: vec4<f32>, j: u32, half: u32) {
+  let c = 2u * half;
+  (*quad).grad_in[j][c] += dot(gz, (*quad).x[c]);
+  (*quad).grad_in[j][c + 1u] += dot(gz, (*quad).x[c + 1u]);
+}
+
+// ∂L/∂W₂[i, j] += Σ_rows h_j g_i of the quad's features 2·half and 2·half + 1 (tied: into
+// ∂L/∂W[j, i]).
+fn quad_output_gradient(quad: ptr<function, FeatureQuad>, h: vec4<f32>, j: u32, half: u32) {
+  let c = 2u * half;
+  let h_g = vec2<f32>(dot(h, (*quad).og[c]), dot(h, (*quad).og[c + 1u]));
   if (TIED) {
-    (*quad).grad_in[j] += gz_x + h_g;
+    (*quad).grad_in[j][c] += h_g.x;
+    (*quad).grad_in[j][c + 1u] += h_g.y;
   } else {
-    (*quad).grad_in[j] += gz_x;
-    (*quad).grad_out[j] += h_g;
+    (*quad).grad_out[j][c] += h_g.x;
+    (*quad).grad_out[j][c + 1u] += h_g.y;
   }
 }
 
-// The optimiser update of every parameter of the quad's features that are < N.
-fn quad_update(quad: ptr<function, FeatureQuad>, inst: u32, first: u32, t: f32, lr: f32) {
+// One row block's share of the quad's gradients, from the block's h and ∂L/∂z (HB, GZB). Every
+// loop over j does one small thing, for one half of the quad, so that lavapipe unrolls it (NIR
+// unrolls a loop of ≤ 32 iterations only while iterations × body stays under ~830
+// instructions): then the quad's arrays and HB, GZB are registers, not memory (measured ~2×
+// faster than one loop doing all of it at n=200, m=20).
+fn quad_rows(
+  quad: ptr<function, FeatureQuad>,
+  key: u32,
+  step: u32,
+  row0: u32,
+  scale: vec4<f32>,
+  hb: ptr<function, array<vec4<f32>, MAX_HIDDEN>>,
+  gzb: ptr<function, array<vec4<f32>, MAX_HIDDEN>>,
+) {
+  quad_block(quad, key, step, row0, scale);
+  for (var j = 0u; j < M; j++) {
+    quad_output(quad, (*hb)[j], j, 0u);
+  }
+  for (var j = 0u; j < M; j++) {
+    quad_output(quad, (*hb)[j], j, 1u);
+  }
+  quad_gradient(quad, valid_rows(row0));
+  for (var j = 0u; j < M; j++) {
+    quad_input_gradient(quad, (*gzb)[j], j, 0u);
+  }
+  for (var j = 0u; j < M; j++) {
+    quad_input_gradient(quad, (*gzb)[j], j, 1u);
+  }
+  for (var j = 0u; j < M; j++) {
+    quad_output_gradient(quad, (*hb)[j], j, 0u);
+  }
+  for (var j = 0u; j < M; j++) {
+    quad_output_gradient(quad, (*hb)[j], j, 1u);
+  }
+}
+
+// The quad's gradient sums into ∂θ slot `range` (features ≥ N are skipped).
+fn quad_store(quad: ptr<function, FeatureQuad>, inst: u32, range: u32, first: u32) {
   for (var c = 0u; c < 4u; c++) {
     let feature = first + c;
     if (feature < N) {
       for (var j = 0u; j < M; j++) {
-        adam_update(inst, j * N + feature, (*quad).grad_in[j][c], t, lr);
+        store_gradient(inst, range, j * N + feature, (*quad).grad_in[j][c]);
         if (!TIED) {
-          adam_update(inst, w2_index(feature, j), (*quad).grad_out[j][c], t, lr);
+          store_gradient(inst, range, w2_index(feature, j), (*quad).grad_out[j][c]);
         }
       }
-      adam_update(inst, weight_count() + feature, (*quad).grad_bias[c], t, lr);
+      store_gradient(inst, range, weight_count() + feature, (*quad).grad_bias[c]);
     }
   }
 }
 
-// Phase 3 for features i0 … i0 + 4·FEATURE_QUADS − 1 (features ≥ N are skipped): ∂L/∂θ for
-// every parameter that touches them (W₁[·, i], W₂[i, ·] and b_i), summed over the row blocks,
-// then the optimiser update. Per row block, x is drawn again and g recomputed from H
-// (o_i = b_i + Σ_j W₂[i, j] h_j); each load of the block's h_j or ∂L/∂z_j serves 16 products
-// per quad (on lavapipe every load is an emulated gather: four quads measured ~1.4× faster than
-// one at n=200, m=20).
-fn update_feature_block(inst: u32, i0: u32, step: u32) {
+// Phase 3 for features i0 … i0 + 4·FEATURE_QUADS − 1 over the row blocks of range `range`: ∂L/∂θ
+// for every parameter that touches them (W₁[·, i], W₂[i, ·] and b_i), summed over the range's
+// row blocks into ∂θ slot `range` (update_params sums the slots and updates θ). Per row block,
+// x is drawn again and g recomputed from H (o_i = b_i + Σ_j W₂[i, j] h_j); each load of the
+// block's h_j or ∂L/∂z_j serves 16 products per quad (on lavapipe every storage load is a
+// lane-by-lane loop: four quads measured ~1.4× faster than one at n=200, m=20).
+fn update_feature_block(inst: u32, i0: u32, range: u32, step: u32) {
   var qa: FeatureQuad;
   var qb: FeatureQuad;
   var qc: FeatureQuad;
@@ -1071,52 +1088,31 @@ fn update_feature_block(inst: u32, i0: u32, step: u32) {
     quad_start(&qd, inst, i0 + 12u);
   }
   let key = counters[inst * 2u];
-  for (var b = 0u; b < row_blocks(); b++) {
-    let row0 = 4u * b;
+  var hb: array<vec4<f32>, MAX_HIDDEN>;
+  var gzb: array<vec4<f32>, MAX_HIDDEN>;
+  let first_block = range * range_blocks();
+  let last_block = min(first_block + range_blocks(), row_blocks());
+  for (var b = first_block; b < last_block; b++) {
     var scale = vec4<f32>(1.0);
     if (NORMALIZE) {
       scale = norm_scale(scratch[norm_index(inst, b)]);
     }
-    quad_block(&qa, key, step, row0, scale);
-    if (FEATURE_QUADS == 4u) {
-      quad_block(&qb, key, step, row0, scale);
-      quad_block(&qc, key, step, row0, scale);
-      quad_block(&qd, key, step, row0, scale);
-    }
     for (var j = 0u; j < M; j++) {
-      let h = scratch[h_index(inst, b, j)];
-      quad_output(&qa, h, j);
-      if (FEATURE_QUADS == 4u) {
-        quad_output(&qb, h, j);
-        quad_output(&qc, h, j);
-        quad_output(&qd, h, j);
-      }
+      hb[j] = scratch[h_index(inst, b, j)];
+      gzb[j] = scratch[gz_index(inst, b, j)];
     }
-    let valid = valid_rows(row0);
-    quad_gradient(&qa, valid);
+    quad_rows(&qa, key, step, 4u * b, scale, &hb, &gzb);
     if (FEATURE_QUADS == 4u) {
-      quad_gradient(&qb, valid);
-      quad_gradient(&qc, valid);
-      quad_gradient(&qd, valid);
-    }
-    for (var j = 0u; j < M; j++) {
-      let gz = scratch[gz_index(inst, b, j)];
-      let h = scratch[h_index(inst, b, j)];
-      quad_accumulate(&qa, gz, h, j);
-      if (FEATURE_QUADS == 4u) {
-        quad_accumulate(&qb, gz, h, j);
-        quad_accumulate(&qc, gz, h, j);
-        quad_accumulate(&qd, gz, h, j);
-      }
+      quad_rows(&qb, key, step, 4u * b, scale, &hb, &gzb);
+      quad_rows(&qc, key, step, 4u * b, scale, &hb, &gzb);
+      quad_rows(&qd, key, step, 4u * b, scale, &hb, &gzb);
     }
   }
-  let t = f32(step + 1u);
-  let lr = control.lr * lr_scale(step);
-  quad_update(&qa, inst, i0, t, lr);
+  quad_store(&qa, inst, range, i0);
   if (FEATURE_QUADS == 4u) {
-    quad_update(&qb, inst, i0 + 4u, t, lr);
-    quad_update(&qc, inst, i0 + 8u, t, lr);
-    quad_update(&qd, inst, i0 + 12u, t, lr);
+    quad_store(&qb, inst, range, i0 + 4u);
+    quad_store(&qc, inst, range, i0 + 8u);
+    quad_store(&qd, inst, range, i0 + 12u);
   }
 }
 
@@ -1124,7 +1120,7 @@ fn update_feature_block(inst: u32, i0: u32, step: u32) {
 fn update_features(@builtin(global_invocation_id) id: vec3<u32>) {
   let step = current_step(id.y);
   if (4u * FEATURE_QUADS * id.x < N && step < control.stop_at) {
-    update_feature_block(id.y, 4u * FEATURE_QUADS * id.x, step);
+    update_feature_block(id.y, 4u * FEATURE_QUADS * id.x, id.z, step);
   }
 }
 

@@ -109,7 +109,6 @@ const KERNELS: [KernelChoice, string][] = [
   ["auto", "auto driver"],
   ["split", "split driver"],
   ["chunked", "chunked phases 1–2"],
-  ["per-parameter", "phase 3 per parameter"],
 ];
 
 for (const [kernel, label] of KERNELS) {
@@ -224,12 +223,35 @@ Deno.test("kernelPlan() runs n=10,000, m=2 (and n=1,000, m≤5) in chunked phase
   }
 });
 
-Deno.test("kernelPlan() runs phase 3 per parameter where a per-feature invocation would loop too long", () => {
-  const run = { ...wideRun, model: reluOutputModel(8, 64), batch: 2048 };
-  const loops = loopIterations(run);
-  assert.ok(loops.updateFeature > LOOP_BUDGET && loops.update <= LOOP_BUDGET);
-  assert.equal(kernelPlan(run, 64, 32768).update, "update_params");
-  assert.equal(kernelPlan(wideRun, 64, 32768).update, "update_features");
+/**
+ * A large batch (1,024 row blocks, 7 loops of 9 iterations each per block): one per-feature
+ * invocation over all of them would loop past lavapipe's limit, so phase 3 sums ranges of row
+ * blocks separately.
+ */
+const rangeRun = testRun({
+  model: reluOutputModel(16, 8),
+  importance: (i) => 0.9 ** i,
+  densities: [0.1, 0.02],
+  steps: 4,
+  batch: 4096,
+});
+
+Deno.test("kernelPlan() splits phase 3 into the fewest row ranges whose loops fit the budget", () => {
+  const plan = kernelPlan(rangeRun, 64, 32768);
+  const loops = loopIterations(rangeRun);
+  const blocks = rangeRun.batch / 4;
+  const quads = plan.featureQuads;
+  assert.ok(loops.updateFeature(quads, blocks) > LOOP_BUDGET);
+  assert.ok(plan.rowRanges > 1);
+  assert.ok(loops.updateFeature(quads, Math.ceil(blocks / plan.rowRanges)) <= LOOP_BUDGET);
+  assert.ok(loops.updateFeature(quads, Math.ceil(blocks / (plan.rowRanges - 1))) > LOOP_BUDGET);
+  assert.equal(kernelPlan(windowRun, 64, 32768).rowRanges, 1);
+});
+
+Deno.test({
+  name: "trainWebGpu() equals the CPU reference within 1e-4 (phase 3 over row ranges)",
+  ignore: noWebGpu,
+  fn: () => assertGpuEqualsCpu(rangeRun, "auto"),
 });
 
 Deno.test({
