@@ -247,8 +247,7 @@ export interface KernelPlan {
    */
   uniformParams: boolean;
   /**
-   * Split driver: quads of four features per invocation of the per-feature phase 3: 4 for tied
-   * models with independent or correlated data whose steps are long (B·n·m ≥
+   * Split driver: quads of four features per invocation of phase 3: 4 for long steps (B·n·m ≥
    * {@link QUAD_STEP_WORK}), where each row block's loads then serve 64 products; else 1.
    */
   featureQuads: 1 | 4;
@@ -305,16 +304,14 @@ export function kernelPlan(
       workgroup: fused,
     };
   }
-  const { n, m, tied } = run.model;
+  const { n, m } = run.model;
   const longestChunk = Math.floor((LOOP_BUDGET - 2 * m - 3) / (2 * m + 3));
   const featureChunk = kernel === "chunked"
     ? Math.min(longestChunk, Math.ceil(n / 3) + 1)
     : loops.splitPair <= LOOP_BUDGET
     ? 0
     : longestChunk;
-  const quadsPay = tied && run.data.correlation !== "anticorrelated" &&
-    run.batch * n * m >= QUAD_STEP_WORK;
-  const featureQuads = quadsPay ? 4 : 1;
+  const featureQuads = run.batch * n * m >= QUAD_STEP_WORK ? 4 : 1;
   const blocks = Math.ceil(run.batch / 4);
   let rowRanges = 1;
   while (
@@ -350,9 +347,9 @@ export function kernelPlan(
 
 /**
  * Multiply-adds per instance-step (B·n·m) from which the per-feature phase 3 takes four quads of
- * features per invocation. Measured on lavapipe at n=200, m=20: ~1.4× faster steps, but the
- * kernels take ~44 s to compile instead of ~6 s (m=10: 33 s instead of 1 s; untied or
- * anticorrelated kernels, minutes), so only runs whose steps are long get them.
+ * features per invocation. Measured on lavapipe at n=200, m=20: ~1.1–1.3× faster steps than one
+ * quad, but ~13 s rather than ~4 s to compile the kernels (once: Mesa caches them on disk), so
+ * only runs whose steps are long get them.
  */
 const QUAD_STEP_WORK = 2 ** 20;
 

@@ -158,25 +158,45 @@ Deno.test({
 
 /**
  * Steps long enough (B·n·m ≥ 2^20) for the split driver's phase 3 to take four quads of features
- * per invocation; correlated, normalised data exercises every input path of the quads.
+ * per invocation: a tied model on correlated, normalised data, and an untied one on signed,
+ * anticorrelated data with L1 on h, between them every input path of the quads.
  */
-const quadRun = testRun({
-  model: reluOutputModel(256, 4),
-  importance: () => 1,
-  densities: [0.05],
-  steps: 12,
-  batch: 1024,
-  data: { ...INDEPENDENT_DATA, correlation: "correlated", setSize: 2, normalize: true },
-});
+const quadRuns: [string, RunSpec][] = [
+  [
+    "tied, correlated, normalised",
+    testRun({
+      model: reluOutputModel(256, 4),
+      importance: () => 1,
+      densities: [0.05],
+      steps: 12,
+      batch: 1024,
+      data: { ...INDEPENDENT_DATA, correlation: "correlated", setSize: 2, normalize: true },
+    }),
+  ],
+  [
+    "untied, signed, anticorrelated, L1",
+    testRun({
+      model: absValueModel(256, 4),
+      importance: (i) => 0.99 ** i,
+      densities: [0.1],
+      steps: 12,
+      batch: 1024,
+      l1: 0.01,
+      data: { ...INDEPENDENT_DATA, correlation: "anticorrelated", setSize: 4, values: "signed" },
+    }),
+  ],
+];
 
-Deno.test({
-  name: "trainWebGpu() equals the CPU reference within 1e-4 (four feature quads per invocation)",
-  ignore: noWebGpu,
-  fn: async () => {
-    assert.equal(kernelPlan(quadRun, 64, 32768).featureQuads, 4);
-    await assertGpuEqualsCpu(quadRun, "auto");
-  },
-});
+for (const [name, run] of quadRuns) {
+  Deno.test({
+    name: `trainWebGpu() equals the CPU reference within 1e-4 (four feature quads): ${name}`,
+    ignore: noWebGpu,
+    fn: async () => {
+      assert.equal(kernelPlan(run, 64, 32768).featureQuads, 4);
+      await assertGpuEqualsCpu(run, "auto");
+    },
+  });
+}
 
 /**
  * θ of n=200, m=20 (P + 2n = 4,600 floats) fits three instances to a 64 KiB uniform window: five
