@@ -26,7 +26,7 @@ export interface Workload {
 export const WORKLOADS: readonly Workload[] = [
   { name: "5x2", n: 5, m: 2, instances: 10, steps: { webgpu: 3000, cpu: 150, torch: 300 } },
   { name: "20x5", n: 20, m: 5, instances: 7, steps: { webgpu: 300, cpu: 50, torch: 150 } },
-  { name: "200x20", n: 200, m: 20, instances: 20, steps: { webgpu: 8, cpu: 2, torch: 6 } },
+  { name: "200x20", n: 200, m: 20, instances: 20, steps: { webgpu: 24, cpu: 2, torch: 6 } },
 ];
 
 /**

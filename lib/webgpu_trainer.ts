@@ -131,6 +131,7 @@ async function trainKernels(
     FEATURE_CHUNK: plan.featureChunk,
     FEATURE_QUADS: plan.featureQuads,
     ROW_RANGES: plan.rowRanges,
+    PARAMS_PER_INVOCATION,
   };
   const key = JSON.stringify({ constants, mode: plan.mode });
   const cached = kernelCache.get(key);
@@ -203,8 +204,8 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * (3nm + 5n + 5m + 7), or in its chunked phases 1–2 with F features per chunk
  * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per Q
  * quads of four features and range of R row blocks in its phase 3 (R((6Q + 1)(m + 1) + 1) + 5Q(m + 2) + 1:
- * `updateFeature(Q, R)`), per parameter in update_params with S ranges to sum (S + 1:
- * `updateParam(S)`), and per instance in finish_step (K + 1), K = ⌈B/4⌉ row blocks.
+ * `updateFeature(Q, R)`), per invocation of update_params with S ranges to sum (U(S + 2) + 1,
+ * U = {@link PARAMS_PER_INVOCATION}: `updateParam(S)`), and per instance in finish_step (K + 1), K = ⌈B/4⌉ row blocks.
  */
 export function loopIterations(
   run: RunSpec,
@@ -224,7 +225,7 @@ export function loopIterations(
     chunk: (features) => features * (2 * m + 3) + 2 * m + 3,
     updateFeature: (quads, rangeBlocks) =>
       rangeBlocks * ((6 * quads + 1) * (m + 1) + 1) + 5 * quads * (m + 2) + 1,
-    updateParam: (ranges) => ranges + 1,
+    updateParam: (ranges) => PARAMS_PER_INVOCATION * (ranges + 2) + 1,
     finish: blocks + 1,
   };
 }
@@ -352,6 +353,12 @@ export function kernelPlan(
  * only runs whose steps are long get them.
  */
 const QUAD_STEP_WORK = 2 ** 20;
+
+/**
+ * Parameters per invocation of the split driver's update_params: 16 measured ~0.8 ms faster per
+ * step than 1 at n=200, m=20, 20 instances (lavapipe runs each workgroup at a fixed cost).
+ */
+const PARAMS_PER_INVOCATION = 16;
 
 /** `value` rounded up to a multiple of `alignment`. */
 function alignUp(value: number, alignment: number): number {
@@ -568,7 +575,7 @@ async function trainGroup(
     const rowBlocks = Math.ceil(run.batch / 4);
     const rowGroups = Math.ceil(rowBlocks / workgroup);
     const pairGroups = Math.ceil(Math.ceil(rowBlocks / 2) / workgroup);
-    const paramGroups = Math.ceil(layout.count / workgroup);
+    const paramGroups = Math.ceil(layout.count / (PARAMS_PER_INVOCATION * workgroup));
     const featureGroups = Math.ceil(model.n / (4 * plan.featureQuads * workgroup));
     let pass: GPUComputePassEncoder | undefined;
     for (let step = from; step < to; step++) {

@@ -69,6 +69,9 @@ override FEATURE_QUADS: u32 = 4u;
 // Split driver: ranges of row blocks that update_features sums separately (grid z), so that one
 // invocation's loops stay under lavapipe's limit; update_params adds them up.
 override ROW_RANGES: u32 = 1u;
+// Split driver: parameters per update_params invocation (fewer, longer workgroups: on lavapipe
+// each workgroup has a fixed cost).
+override PARAMS_PER_INVOCATION: u32 = 16u;
 
 const MAX_HIDDEN: u32 = 64u;
 // Most features the fused driver holds per row.
@@ -905,17 +908,21 @@ fn backward_chunk(@builtin(global_invocation_id) id: vec3<u32>) {
   }
 }
 
-// Phase 3's update: θ_k from its gradient, the sum of update_features' ROW_RANGES range sums
-// (all read before any θ changes: update_features reads W₂ and b).
+// Phase 3's update of PARAMS_PER_INVOCATION parameters k: θ_k from its gradient, the sum of
+// update_features' ROW_RANGES range sums (all read before any θ changes: update_features reads
+// W₂ and b).
 @compute @workgroup_size(WG)
 fn update_params(@builtin(global_invocation_id) id: vec3<u32>) {
   let step = current_step(id.y);
-  if (id.x < param_count() && step < control.stop_at) {
-    var grad = 0.0;
-    for (var range = 0u; range < ROW_RANGES; range++) {
-      grad += scratch[gradient_index(id.y, range, id.x)][id.x % 4u];
+  for (var slot = 0u; slot < PARAMS_PER_INVOCATION; slot++) {
+    let k = id.x * PARAMS_PER_INVOCATION + slot;
+    if (k < param_count() && step < control.stop_at) {
+      var grad = 0.0;
+      for (var range = 0u; range < ROW_RANGES; range++) {
+        grad += scratch[gradient_index(id.y, range, k)][k % 4u];
+      }
+      adam_update(id.y, k, grad, f32(step + 1u), control.lr * lr_scale(step));
     }
-    adam_update(id.y, id.x, grad, f32(step + 1u), control.lr * lr_scale(step));
   }
 }
 
