@@ -203,9 +203,10 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * (4nm + 8n + 5m + 7), per pair of four-row blocks in the split driver's phases 1–2
  * (3nm + 5n + 5m + 7), or in its chunked phases 1–2 with F features per chunk
  * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per Q
- * quads of four features and range of R row blocks in its phase 3 (R((6Q + 1)(m + 1) + 1) + 5Q(m + 2) + 1:
- * `updateFeature(Q, R)`), per invocation of update_params with S ranges to sum (U(S + 2) + 1,
- * U = {@link PARAMS_PER_INVOCATION}: `updateParam(S)`), and per instance in finish_step (K + 1), K = ⌈B/4⌉ row blocks.
+ * quads of four features over a range of R row blocks in its phase 3
+ * (R((6Q + 1)(m + 1) + 1) + 5Q(m + 2) + 1: `updateFeature(Q, R)`), per invocation of
+ * update_params with S ranges to sum (U(S + 2) + 1, U = {@link PARAMS_PER_INVOCATION}:
+ * `updateParam(S)`), and per instance in finish_step (K + 1), K = ⌈B/4⌉ row blocks.
  */
 export function loopIterations(
   run: RunSpec,

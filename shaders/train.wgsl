@@ -1028,8 +1028,9 @@ fn quad_output_gradient(quad: ptr<function, FeatureQuad>, h: vec4<f32>, j: u32, 
 // One row block's share of the quad's gradients, from the block's h and ∂L/∂z (HB, GZB). Every
 // loop over j does one small thing, for one half of the quad, so that lavapipe unrolls it (NIR
 // unrolls a loop of ≤ 32 iterations only while iterations × body stays under ~830
-// instructions): then the quad's arrays and HB, GZB are registers, not memory (measured ~2×
-// faster than one loop doing all of it at n=200, m=20).
+// instructions): then the quad's arrays and HB, GZB are registers, not memory (phase 3 measured
+// ~2× faster than with one loop doing all of it, in a microbenchmark at n=200, m=20; whole steps
+// ~1.3× faster).
 fn quad_rows(
   quad: ptr<function, FeatureQuad>,
   key: u32,
@@ -1082,7 +1083,7 @@ fn quad_store(quad: ptr<function, FeatureQuad>, inst: u32, range: u32, first: u3
 // row blocks into ∂θ slot `range` (update_params sums the slots and updates θ). Per row block,
 // x is drawn again and g recomputed from H (o_i = b_i + Σ_j W₂[i, j] h_j); each load of the
 // block's h_j or ∂L/∂z_j serves 16 products per quad (on lavapipe every storage load is a
-// lane-by-lane loop: four quads measured ~1.4× faster than one at n=200, m=20).
+// lane-by-lane loop: four quads measured ~1.1–1.3× faster steps than one at n=200, m=20).
 fn update_feature_block(inst: u32, i0: u32, range: u32, step: u32) {
   var qa: FeatureQuad;
   var qb: FeatureQuad;
