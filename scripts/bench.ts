@@ -26,12 +26,13 @@ import {
   type Workload,
   workloadRun,
   WORKLOADS,
-} from "../lib/bench.ts";
-import { NOTEBOOK_BATCH } from "../lib/spec.ts";
-import { parseChoice, parseFlags, parseInteger } from "../lib/cli.ts";
-import { runMain, UserError } from "../lib/errors.ts";
-import { gpuAdapter, NO_ADAPTER_MESSAGE } from "../lib/gpu.ts";
-import { type Backend, train } from "../lib/train.ts";
+} from "../lib/engine/bench.ts";
+import { NOTEBOOK_BATCH } from "../lib/engine/spec.ts";
+import { parseChoice, parseFlags, parseInteger } from "../lib/cli/args.ts";
+import { runMain, UserError } from "../lib/engine/errors.ts";
+import { gpuAdapter, NO_ADAPTER_MESSAGE } from "../lib/engine/webgpu/device.ts";
+import type { Backend } from "../lib/engine/result.ts";
+import { train } from "../lib/engine/train.ts";
 
 const FLAGS = {
   workload: { type: "string", default: "all" },

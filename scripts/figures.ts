@@ -10,7 +10,7 @@ export const SECTIONS = ["intro", "basic", "phase"];
 
 if (import.meta.main) {
   for (const section of SECTIONS) {
-    const script = new URL(`./${section}.ts`, import.meta.url).pathname;
+    const script = new URL(`../lib/sections/${section}.ts`, import.meta.url).pathname;
     const { code } = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", script, ...Deno.args],
       stdout: "inherit",

@@ -4,8 +4,13 @@
  * (tests that need an adapter are ignored without one, unless REQUIRE_WEBGPU=1, as in CI).
  */
 import assert from "node:assert/strict";
-import { gpuAdapter } from "../lib/gpu.ts";
-import { type ModelSpec, notebookRun, type RunSpec, type SweepTraining } from "../lib/spec.ts";
+import { gpuAdapter } from "../lib/engine/webgpu/device.ts";
+import {
+  type ModelSpec,
+  notebookRun,
+  type RunSpec,
+  type SweepTraining,
+} from "../lib/engine/spec.ts";
 
 /** Asserts |actual − expected| ≤ tolerance. */
 export function assertClose(actual: number, expected: number, tolerance: number, what = ""): void {
