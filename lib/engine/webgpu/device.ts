@@ -14,9 +14,31 @@ export const NO_ADAPTER_MESSAGE =
 let adapterRequest: Promise<GPUAdapter | null> | undefined;
 let deviceRequest: Promise<GPUDevice> | undefined;
 
+/**
+ * Where `XDG_RUNTIME_DIR` is unset or not a directory, wgpu's probe for a Wayland display (while
+ * it enumerates GL adapters) makes libwayland print "error: XDG_RUNTIME_DIR is invalid or not set
+ * in the environment." on stderr, for nothing: we never draw to a window. This gives the process
+ * a private runtime directory (mode 0700, removed at exit) before the wgpu instance exists.
+ */
+function ensureRuntimeDir(): void {
+  const current = Deno.env.get("XDG_RUNTIME_DIR");
+  try {
+    if (current !== undefined && Deno.statSync(current).isDirectory) return;
+  } catch {
+    // Missing: make one below.
+  }
+  const dir = Deno.makeTempDirSync({ prefix: "superposition-runtime-" });
+  Deno.chmodSync(dir, 0o700);
+  Deno.env.set("XDG_RUNTIME_DIR", dir);
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+}
+
 /** The process's WebGPU adapter, or null where none exists. */
 export function gpuAdapter(): Promise<GPUAdapter | null> {
-  adapterRequest ??= navigator.gpu ? navigator.gpu.requestAdapter() : Promise.resolve(null);
+  if (!adapterRequest) {
+    ensureRuntimeDir(); // before touching navigator.gpu, which creates the wgpu instance
+    adapterRequest = navigator.gpu ? navigator.gpu.requestAdapter() : Promise.resolve(null);
+  }
   return adapterRequest;
 }
 
