@@ -1,8 +1,6 @@
-// The counter-based random stream shared with lib/rng.ts (see that module): PCG4D
-// (Jarzynski & Olano 2020) on a 4-word counter, and uniforms from the top 24 bits.
-
-const DATASET_STEP: u32 = 0xfffffffeu;
-const SET_LANE: u32 = 0x80000000u;
+// The counter-based random stream shared with lib/engine/rng.ts (see that module): PCG4D
+// (Jarzynski & Olano 2020) on a 4-word counter, and uniforms from the top 24 bits. Its lane words
+// DATASET_STEP and SET_LANE are in the generated prelude (lib/engine/webgpu/layout.ts).
 
 fn pcg4d(counter: vec4<u32>) -> vec4<u32> {
   var v = counter * 1664525u + vec4<u32>(1013904223u);

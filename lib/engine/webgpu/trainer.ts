@@ -1,14 +1,37 @@
 /**
  * @module
- * The WebGPU trainer: every instance of a run trains at once in `shaders/train.wgsl`, one
- * workgroup per instance, many steps per dispatch and many dispatches per submit. The host
- * awaits the GPU only to report progress and once at the end, when one staging buffer holding
- * the final parameters, every loss and every snapshot is read back.
+ * The WebGPU trainer: every instance of a run trains at once in the kernels of `shaders/`, one
+ * workgroup per instance (fused driver) or one dispatch per phase (split driver), many steps per
+ * submit. The host awaits the GPU only to report progress and once at the end, when one staging
+ * buffer holding the final parameters, every loss and every snapshot is read back. What the host
+ * and the kernels share (limits, codes, uniform layouts, loops) is in `layout.ts`.
  */
 import randomSource from "../../../shaders/random.wgsl" with { type: "text" };
-import trainSource from "../../../shaders/train.wgsl" with { type: "text" };
+import commonSource from "../../../shaders/common.wgsl" with { type: "text" };
+import fusedSource from "../../../shaders/fused.wgsl" with { type: "text" };
+import splitSource from "../../../shaders/split.wgsl" with { type: "text" };
+import chunkedSource from "../../../shaders/chunked.wgsl" with { type: "text" };
 import { UserError } from "../errors.ts";
 import { checkedCreate, gpuDevice } from "./device.ts";
+import {
+  alignUp,
+  CONTROL_BYTES,
+  type ControlField,
+  CORRELATIONS,
+  INSTANCE_HEADER,
+  INSTANCE_UNIFORM_BYTES,
+  loopCount,
+  type LoopShape,
+  MAX_FUSED_FEATURES,
+  MAX_FUSED_PARAMS,
+  type OverrideName,
+  packControl,
+  PARAMS_PER_INVOCATION,
+  SCHEDULES,
+  UNIFORM_HEADER_BYTES,
+  UNIFORM_VALUES,
+  wgslPrelude,
+} from "./layout.ts";
 import { initialParams } from "../init.ts";
 import { MAX_HIDDEN, paramLayout, type RunSpec } from "../spec.ts";
 import {
@@ -31,13 +54,8 @@ export const LOOP_BUDGET = 60_000;
  */
 export type KernelChoice = "auto" | "split" | "chunked";
 
-/** Bytes of the `Control` uniform (11 words, padded to 16-byte rows). */
-const CONTROL_BYTES = 48;
 /** Target seconds of GPU work between progress reports. */
 const PROGRESS_INTERVAL_S = 0.5;
-
-const SCHEDULES = { constant: 0, linear: 1, cosine: 2, warmup_cosine: 3 } as const;
-const CORRELATIONS = { independent: 0, correlated: 1, anticorrelated: 2 } as const;
 
 /** The invocations per workgroup: the device's limit, at most 64 (measured best on lavapipe). */
 function workgroupSize(device: GPUDevice): number {
@@ -60,18 +78,6 @@ interface Kernels {
 }
 
 const kernelCache = new Map<string, Kernels>();
-
-/**
- * Bytes of `instance_uniform` in train.wgsl: WebGPU's guaranteed `maxUniformBufferBindingSize`,
- * a 16-byte header (the window's first instance, the chunk index, the feature constants' offset)
- * and {@link UNIFORM_VALUES} floats.
- */
-const INSTANCE_UNIFORM_BYTES = 65536;
-/**
- * Floats of `instance_uniform.values`: θ (P) and importance, density (2n) of each instance of a
- * window must fit.
- */
-const UNIFORM_VALUES = 16380;
 
 /**
  * The bind group layout shared by every entry point: a uniform, six storage buffers, and the
@@ -103,14 +109,23 @@ function bindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
   });
 }
 
-/** The pipelines for a run's shape and plan, compiled once per process and set of overrides. */
-async function trainKernels(
-  device: GPUDevice,
-  run: RunSpec,
-  plan: KernelPlan,
-): Promise<Kernels> {
+/**
+ * The WGSL of a plan's module: the generated prelude, the random stream and the shared helpers,
+ * then its driver's file (with the chunked phases only where the plan runs them).
+ */
+export function kernelSource(plan: Pick<KernelPlan, "mode" | "featureChunk">): string {
+  const driver = plan.mode === "fused"
+    ? [fusedSource]
+    : plan.featureChunk > 0
+    ? [splitSource, chunkedSource]
+    : [splitSource];
+  return [wgslPrelude(), randomSource, commonSource, ...driver].join("\n");
+}
+
+/** The override constants of a run's pipelines, one per entry of `OVERRIDES` (layout.ts). */
+function overrides(run: RunSpec, plan: KernelPlan): Record<OverrideName, number> {
   const { model, data, optimizer } = run;
-  const constants: Record<string, number> = {
+  return {
     N: model.n,
     M: model.m,
     BATCH: run.batch,
@@ -131,20 +146,28 @@ async function trainKernels(
     FEATURE_CHUNK: plan.featureChunk,
     FEATURE_QUADS: plan.featureQuads,
     ROW_RANGES: plan.rowRanges,
-    PARAMS_PER_INVOCATION,
   };
+}
+
+/** The pipelines for a run's shape and plan, compiled once per process and set of overrides. */
+async function trainKernels(
+  device: GPUDevice,
+  run: RunSpec,
+  plan: KernelPlan,
+): Promise<Kernels> {
+  const constants = overrides(run, plan);
   const key = JSON.stringify({ constants, mode: plan.mode });
   const cached = kernelCache.get(key);
   if (cached) return cached;
   if (INSTANCE_UNIFORM_BYTES > device.limits.maxUniformBufferBindingSize) {
-    throw new Error(`train.wgsl needs a ${INSTANCE_UNIFORM_BYTES} B uniform binding`);
+    throw new Error(`the kernels need a ${INSTANCE_UNIFORM_BYTES} B uniform binding`);
   }
   const workgroupBytes = plan.mode === "fused" ? fusedWorkgroupBytes(run, plan.workgroup) : 4;
   if (workgroupBytes > device.limits.maxComputeWorkgroupStorageSize) {
-    throw new Error(`train.wgsl needs ${workgroupBytes} B of workgroup storage`);
+    throw new Error(`the kernels need ${workgroupBytes} B of workgroup storage`);
   }
   const kernels = await checkedCreate(device, () => {
-    const module = device.createShaderModule({ code: randomSource + trainSource });
+    const module = device.createShaderModule({ code: kernelSource(plan) });
     const layout = bindGroupLayout(device);
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
     const phases12: EntryPoint[] = plan.featureChunk > 0
@@ -166,13 +189,6 @@ async function trainKernels(
   return kernels;
 }
 
-/**
- * Most features (n) and parameters (P) the fused driver holds per invocation; hidden units are
- * bounded by `MAX_HIDDEN` (spec.ts). These size private arrays in train.wgsl, which must use the
- * same values (WGSL array sizes cannot be overrides).
- */
-const MAX_FUSED_FEATURES = 64;
-const MAX_FUSED_PARAMS = 256;
 /**
  * Invocations per workgroup of the fused driver: one SIMD group of lavapipe's 8 lanes (measured
  * ~1.06× faster than 16 at n=20, m=5; the fused driver runs one workgroup per instance, so a real
@@ -197,40 +213,59 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
 }
 
 /**
- * Upper bounds on one invocation's loop iterations, counting every loop of `train.wgsl` as if no
- * input were zero and as if no loop were unrolled, a loop of k iterations as k + 1 (lavapipe
- * counts the exit test too): per batch row or four-row block of the fused driver
- * (4nm + 8n + 5m + 7), per pair of four-row blocks in the split driver's phases 1–2
- * (3nm + 5n + 5m + 7), or in its chunked phases 1–2 with F features per chunk
- * (forward F(m + 2) + 2m + 3, backward F(2m + 3) + 2m + 3: `chunk(F)`, the larger), per Q
- * quads of four features over a range of R row blocks in its phase 3
- * (R((6Q + 1)(m + 1) + 1) + 5Q(m + 2) + 1: `updateFeature(Q, R)`), per invocation of
- * update_params with S ranges to sum (U(S + 2) + 1, U = {@link PARAMS_PER_INVOCATION}:
- * `updateParam(S)`), and per instance in finish_step (K + 1), K = ⌈B/4⌉ row blocks.
+ * Upper bounds on one invocation's loop iterations per dispatch of each entry point, from the
+ * kernels' loop table (`KERNEL_LOOPS`, layout.ts; a loop of k iterations counts k + 1, as if no
+ * input were zero and no loop unrolled): a fused dispatch of `steps` steps taking rows
+ * `rowBlock` at a time with `workgroup` invocations, forward_backward (one pair of four-row
+ * blocks), the chunked phases with F features per chunk (`chunk(F)`, the longer of the two),
+ * update_features with Q quads of features over R row blocks (`updateFeature(Q, R)`),
+ * update_params with S ranges to sum (`updateParam(S)`) and finish_step.
  */
 export function loopIterations(
   run: RunSpec,
 ): {
-  fusedRow: number;
+  fusedDispatch: (steps: number, rowBlock: 1 | 4, workgroup: number) => number;
   splitPair: number;
   chunk: (features: number) => number;
   updateFeature: (quads: number, rangeBlocks: number) => number;
   updateParam: (ranges: number) => number;
   finish: number;
 } {
-  const { n, m } = run.model;
-  const blocks = Math.ceil(run.batch / 4);
+  const base: LoopShape = {
+    n: run.model.n,
+    m: run.model.m,
+    batch: run.batch,
+    params: paramLayout(run.model).count,
+    workgroup: 1,
+    steps: 1,
+    rowBlock: 1,
+    featureChunk: 1,
+    quads: 1,
+    ranges: 1,
+    rangeBlocks: 1,
+  };
+  const count = (name: string, shape: Partial<LoopShape> = {}) =>
+    loopCount(name, { ...base, ...shape });
   return {
-    fusedRow: 4 * n * m + 8 * n + 5 * m + 7,
-    splitPair: 3 * n * m + 5 * n + 5 * m + 7,
-    chunk: (features) => features * (2 * m + 3) + 2 * m + 3,
-    updateFeature: (quads, rangeBlocks) =>
-      rangeBlocks * ((6 * quads + 1) * (m + 1) + 1) + 5 * quads * (m + 2) + 1,
-    updateParam: (ranges) => PARAMS_PER_INVOCATION * (ranges + 2) + 1,
-    finish: blocks + 1,
+    fusedDispatch: (steps, rowBlock, workgroup) =>
+      count("train_fused", { steps, rowBlock, workgroup }),
+    splitPair: count("forward_backward"),
+    chunk: (featureChunk) =>
+      Math.max(count("forward_chunk", { featureChunk }), count("backward_chunk", { featureChunk })),
+    updateFeature: (quads, rangeBlocks) => count("update_features", { quads, rangeBlocks }),
+    updateParam: (ranges) => count("update_params", { ranges }),
+    finish: count("finish_step"),
   };
 }
 
+/**
+ * The largest x ≥ 0 with `iterations(x)` ≤ {@link LOOP_BUDGET}, for `iterations` linear in x
+ * (a loop count as a function of one loop's trip count); -1 where even x = 0 is over.
+ */
+function largestFitting(iterations: (x: number) => number): number {
+  const fixed = iterations(0);
+  return Math.floor((LOOP_BUDGET - fixed) / (iterations(1) - fixed));
+}
 /** How the kernel runs: the driver, whole steps per dispatch and invocations per workgroup. */
 export interface KernelPlan {
   mode: "fused" | "split";
@@ -289,10 +324,7 @@ export function kernelPlan(
   const fits = run.model.n <= MAX_FUSED_FEATURES && run.model.m <= MAX_HIDDEN &&
     params < MAX_FUSED_PARAMS && fusedWorkgroupBytes(run, fused) <= workgroupStorage;
   const rowBlock = run.model.n * run.model.m > UNROLLED_LOOP ? 4 : 1;
-  const perStep = 1 + 2 * (params + 2) + 1 +
-    Math.ceil(run.batch / (fused * rowBlock)) * (1 + loops.fusedRow) +
-    1 + Math.ceil((params + 1) / fused) * (fused + 2);
-  const fusedSteps = Math.floor((LOOP_BUDGET - run.model.n - 2) / perStep);
+  const fusedSteps = largestFitting((steps) => loops.fusedDispatch(steps, rowBlock, fused));
   const steps = Math.min(MAX_STEPS_PER_DISPATCH, fusedSteps);
   if (kernel === "auto" && fits && steps >= 1) {
     return {
@@ -307,7 +339,7 @@ export function kernelPlan(
     };
   }
   const { n, m } = run.model;
-  const longestChunk = Math.floor((LOOP_BUDGET - 2 * m - 3) / (2 * m + 3));
+  const longestChunk = largestFitting(loops.chunk);
   const featureChunk = kernel === "chunked"
     ? Math.min(longestChunk, Math.ceil(n / 3) + 1)
     : loops.splitPair <= LOOP_BUDGET
@@ -355,22 +387,13 @@ export function kernelPlan(
  */
 const QUAD_STEP_WORK = 2 ** 20;
 
-/**
- * Parameters per invocation of the split driver's update_params: 16 measured ~0.8 ms faster per
- * step than 1 at n=200, m=20, 20 instances (lavapipe runs each workgroup at a fixed cost).
- */
-const PARAMS_PER_INVOCATION = 16;
-
-/** `value` rounded up to a multiple of `alignment`. */
-function alignUp(value: number, alignment: number): number {
-  return Math.ceil(value / alignment) * alignment;
-}
-
+/** A storage buffer holding `data`, created through `create`. */
 function storage(
   device: GPUDevice,
+  create: (descriptor: GPUBufferDescriptor) => GPUBuffer,
   data: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>,
 ): GPUBuffer {
-  const buffer = device.createBuffer({
+  const buffer = create({
     size: Math.max(16, data.byteLength),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
   });
@@ -445,200 +468,287 @@ interface GroupResult {
   snapshots: SnapshotParams[];
 }
 
-async function trainGroup(
-  device: GPUDevice,
+/**
+ * Where `instance_uniform` is bound: per window w of `perWindow` instances at w·stride (θ in
+ * uniform windows: `windows` of them), or per chunk c at c·stride (chunked phases 1–2: `chunks`
+ * of them); else one binding at 0.
+ */
+interface UniformWindows {
+  perWindow: number;
+  windows: number;
+  chunks: number;
+  stride: number;
+}
+
+/** The uniform windows or chunks of a group of `count` instances. */
+function uniformWindows(
   run: RunSpec,
   plan: KernelPlan,
-  onProgress?: (steps: number) => void,
-): Promise<GroupResult> {
-  const { model, optimizer, steps } = run;
-  const count = run.instances.length;
-  const layout = paramLayout(model);
-  const kernels = await trainKernels(device, run, plan);
+  count: number,
+  alignment: number,
+): UniformWindows {
+  const instanceValues = paramLayout(run.model).count + 2 * run.model.n;
+  const perWindow = plan.uniformParams ? Math.floor(UNIFORM_VALUES / instanceValues) : 0;
+  return {
+    perWindow,
+    windows: plan.uniformParams ? Math.ceil(count / perWindow) : 0,
+    chunks: plan.featureChunk > 0 ? Math.ceil(run.model.n / plan.featureChunk) : 0,
+    stride: alignUp(UNIFORM_HEADER_BYTES + 4 * perWindow * instanceValues, alignment),
+  };
+}
 
-  const params = new Float32Array(count * layout.count);
+/**
+ * The initial contents of `instance_uniform`: per window its header (first instance, offset of
+ * its feature constants) and its instances' feature constants after room for their θ (copied in
+ * before every step); per chunk its header (chunk index).
+ */
+function instanceUniformData(
+  run: RunSpec,
+  windows: UniformWindows,
+  features: Float32Array,
+): ArrayBuffer {
+  const count = run.instances.length;
+  const params = paramLayout(run.model).count;
+  const { perWindow, stride } = windows;
+  const entries = Math.max(windows.windows, windows.chunks, 1);
+  const data = new ArrayBuffer((entries - 1) * stride + INSTANCE_UNIFORM_BYTES);
+  const header = (entry: number) => new Uint32Array(data, entry * stride, INSTANCE_HEADER.length);
+  const word = (name: typeof INSTANCE_HEADER[number]) => INSTANCE_HEADER.indexOf(name);
+  for (let c = 0; c < windows.chunks; c++) header(c)[word("chunk")] = c;
+  for (let w = 0; w < windows.windows; w++) {
+    const first = w * perWindow;
+    const last = Math.min(count, first + perWindow);
+    header(w)[word("first_instance")] = first;
+    header(w)[word("feature_offset")] = perWindow * params;
+    new Float32Array(data, w * stride + UNIFORM_HEADER_BYTES + 4 * perWindow * params)
+      .set(features.subarray(first * 2 * run.model.n, last * 2 * run.model.n));
+  }
+  return data;
+}
+
+/** The GPU buffers of one group of instances, bound in this order (bindings 0–6, then 7). */
+interface GroupBuffers {
+  control: GPUBuffer;
+  params: GPUBuffer;
+  moments: GPUBuffer;
+  features: GPUBuffer;
+  counters: GPUBuffer;
+  scratch: GPUBuffer;
+  losses: GPUBuffer;
+  instance: GPUBuffer;
+  /** Final parameters | losses | one parameter copy per snapshot, read back at the end. */
+  staging: GPUBuffer;
+}
+
+/** The values of `Control` for a group of `count` instances, before the first stop. */
+function controlValues(run: RunSpec, plan: KernelPlan, count: number) {
+  const { optimizer } = run;
+  return {
+    stop_at: 0,
+    steps_per_dispatch: plan.stepsPerDispatch,
+    total_steps: run.steps,
+    warmup_steps: optimizer.warmupSteps,
+    lr: optimizer.lr,
+    beta1: optimizer.beta1,
+    beta2: optimizer.beta2,
+    eps: optimizer.eps,
+    weight_decay: optimizer.weightDecay,
+    l1: run.l1,
+    instances: count,
+  } satisfies Record<ControlField, number>;
+}
+
+/**
+ * Creates (through `create`) and fills the buffers of a group: initial parameters, zero
+ * moments, feature constants, data seeds with zero step counters, scratch, losses, the uniform
+ * windows or chunks, and the staging buffer for `snapshots` snapshots.
+ */
+function createGroupBuffers(
+  device: GPUDevice,
+  create: (descriptor: GPUBufferDescriptor) => GPUBuffer,
+  run: RunSpec,
+  plan: KernelPlan,
+  windows: UniformWindows,
+  snapshots: number,
+): GroupBuffers {
+  const { model } = run;
+  const count = run.instances.length;
+  const paramCount = paramLayout(model).count;
+  const params = new Float32Array(count * paramCount);
   const features = new Float32Array(count * 2 * model.n);
   const counters = new Uint32Array(count * 2);
   run.instances.forEach((instance, k) => {
-    params.set(initialParams(model, run.init, instance), k * layout.count);
+    params.set(initialParams(model, run.init, instance), k * paramCount);
     features.set(instance.importance, k * 2 * model.n);
     features.set(instance.density, k * 2 * model.n + model.n);
     counters[2 * k] = instance.dataSeed;
   });
-  const control = new ArrayBuffer(CONTROL_BYTES);
-  const controlWords = new Uint32Array(control);
-  const controlFloats = new Float32Array(control);
-  controlWords.set([0, plan.stepsPerDispatch, steps, optimizer.warmupSteps]);
-  controlFloats.set([
-    optimizer.lr,
-    optimizer.beta1,
-    optimizer.beta2,
-    optimizer.eps,
-    optimizer.weightDecay,
-    run.l1,
-  ], 4);
-  controlWords[10] = count;
+  const uniform = (size: number) =>
+    create({ size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const uniformData = instanceUniformData(run, windows, features);
+  const buffers: GroupBuffers = {
+    control: uniform(CONTROL_BYTES),
+    params: storage(device, create, params),
+    moments: storage(device, create, new Float32Array(2 * params.length)),
+    features: storage(device, create, features),
+    counters: storage(device, create, counters),
+    scratch: create({
+      size: Math.max(16, count * scratchBytes(run, plan)),
+      usage: GPUBufferUsage.STORAGE,
+    }),
+    losses: storage(device, create, new Float32Array(count * run.steps)),
+    instance: uniform(uniformData.byteLength),
+    staging: create({
+      size: (1 + snapshots) * params.byteLength + count * run.steps * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    }),
+  };
+  device.queue.writeBuffer(buffers.instance, 0, uniformData);
+  return buffers;
+}
 
-  const controlBuffer = device.createBuffer({
-    size: CONTROL_BYTES,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  const paramBuffer = storage(device, params);
-  const momentBuffer = storage(device, new Float32Array(2 * params.length));
-  const featureBuffer = storage(device, features);
-  const counterBuffer = storage(device, counters);
-  const scratchBuffer = device.createBuffer({
-    size: Math.max(16, count * scratchBytes(run, plan)),
-    usage: GPUBufferUsage.STORAGE,
-  });
-  const lossBuffer = storage(device, new Float32Array(count * steps));
-  // Per window w of `perWindow` instances at offset w·stride: its first instance and the offset
-  // of its feature constants, then θ of each instance (one copy before every step) and their
-  // feature constants; with chunked phases 1–2, per chunk c at c·stride: the chunk index; else
-  // one unused binding's worth.
-  const alignment = device.limits.minUniformBufferOffsetAlignment;
-  const chunks = plan.featureChunk > 0 ? Math.ceil(model.n / plan.featureChunk) : 0;
-  const instanceValues = layout.count + 2 * model.n;
-  const perWindow = plan.uniformParams ? Math.floor(UNIFORM_VALUES / instanceValues) : 0;
-  const windows = plan.uniformParams ? Math.ceil(count / perWindow) : 0;
-  const uniformStride = alignUp(16 + 4 * perWindow * instanceValues, alignment);
-  const uniformEntries = Math.max(windows, chunks, 1);
-  const uniformData = new ArrayBuffer(
-    (uniformEntries - 1) * uniformStride + INSTANCE_UNIFORM_BYTES,
-  );
-  for (let c = 0; c < chunks; c++) {
-    new Uint32Array(uniformData, c * uniformStride, 2)[1] = c;
+/** One group's training: its run and plan, kernels, buffers and what the encoding needs. */
+interface GroupRun {
+  device: GPUDevice;
+  run: RunSpec;
+  plan: KernelPlan;
+  kernels: Kernels;
+  buffers: GroupBuffers;
+  bindGroup: GPUBindGroup;
+  windows: UniformWindows;
+  /** The snapshot steps, sorted, without repeats. */
+  snapshotSteps: number[];
+}
+
+/** Bytes of one copy of the group's parameters, and of its losses. */
+function groupBytes(group: GroupRun): { params: number; losses: number } {
+  const count = group.run.instances.length;
+  return {
+    params: count * paramLayout(group.run.model).count * 4,
+    losses: count * group.run.steps * 4,
+  };
+}
+
+/** Byte offset in the staging buffer of snapshot `slot`'s parameters. */
+function snapshotOffset(group: GroupRun, slot: number): number {
+  const bytes = groupBytes(group);
+  return bytes.params + bytes.losses + slot * bytes.params;
+}
+
+/** Encodes steps [from, to) of the group: fused dispatches, or per step each split phase. */
+function encodeSteps(group: GroupRun, encoder: GPUCommandEncoder, from: number, to: number) {
+  const { run, plan, kernels, buffers, bindGroup, windows } = group;
+  const { pipelines } = kernels;
+  const count = run.instances.length;
+  if (plan.mode === "fused") {
+    const pass = encoder.beginComputePass();
+    pass.setBindGroup(0, bindGroup, [0]);
+    pass.setPipeline(pipelines.train_fused!);
+    for (let step = from; step < to; step += plan.stepsPerDispatch) {
+      pass.dispatchWorkgroups(count);
+    }
+    pass.end();
+    return;
   }
-  for (let w = 0; w < windows; w++) {
-    new Uint32Array(uniformData, w * uniformStride, 3).set([
-      w * perWindow,
-      0,
-      perWindow * layout.count,
-    ]);
-    const first = w * perWindow;
-    const last = Math.min(count, first + perWindow);
-    new Float32Array(uniformData, w * uniformStride + 16 + 4 * perWindow * layout.count)
-      .set(features.subarray(first * 2 * model.n, last * 2 * model.n));
+  const { workgroup } = plan;
+  const params = paramLayout(run.model).count;
+  const rowBlocks = Math.ceil(run.batch / 4);
+  const rowGroups = Math.ceil(rowBlocks / workgroup);
+  const pairGroups = Math.ceil(Math.ceil(rowBlocks / 2) / workgroup);
+  const paramGroups = Math.ceil(params / (PARAMS_PER_INVOCATION * workgroup));
+  const featureGroups = Math.ceil(run.model.n / (4 * plan.featureQuads * workgroup));
+  const { perWindow, stride } = windows;
+  let pass: GPUComputePassEncoder | undefined;
+  for (let step = from; step < to; step++) {
+    if (plan.uniformParams) {
+      pass?.end();
+      for (let w = 0; w < windows.windows; w++) {
+        const first = w * perWindow;
+        const size = Math.min(perWindow, count - first);
+        encoder.copyBufferToBuffer(
+          buffers.params,
+          first * params * 4,
+          buffers.instance,
+          w * stride + UNIFORM_HEADER_BYTES,
+          size * params * 4,
+        );
+      }
+      pass = encoder.beginComputePass();
+      pass.setPipeline(pipelines.forward_backward!);
+      for (let w = 0; w < windows.windows; w++) {
+        pass.setBindGroup(0, bindGroup, [w * stride]);
+        pass.dispatchWorkgroups(pairGroups, Math.min(perWindow, count - w * perWindow));
+      }
+      pass.setBindGroup(0, bindGroup, [0]);
+    } else {
+      if (!pass) {
+        pass = encoder.beginComputePass();
+        pass.setBindGroup(0, bindGroup, [0]);
+      }
+      if (windows.chunks > 0) {
+        for (const entryPoint of ["forward_chunk", "backward_chunk"] as const) {
+          pass.setPipeline(pipelines[entryPoint]!);
+          for (let c = 0; c < windows.chunks; c++) {
+            pass.setBindGroup(0, bindGroup, [c * stride]);
+            pass.dispatchWorkgroups(rowGroups, count);
+          }
+        }
+        pass.setBindGroup(0, bindGroup, [0]);
+      } else {
+        pass.setPipeline(pipelines.forward_backward!);
+        pass.dispatchWorkgroups(pairGroups, count);
+      }
+    }
+    pass.setPipeline(pipelines.update_features!);
+    pass.dispatchWorkgroups(featureGroups, count, plan.rowRanges);
+    pass.setPipeline(pipelines.update_params!);
+    pass.dispatchWorkgroups(paramGroups, count);
+    pass.setPipeline(pipelines.finish_step!);
+    pass.dispatchWorkgroups(Math.ceil(count / workgroup));
   }
-  const instanceBuffer = device.createBuffer({
-    size: uniformData.byteLength,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(instanceBuffer, 0, uniformData);
-  const buffers = [
-    controlBuffer,
-    paramBuffer,
-    momentBuffer,
-    featureBuffer,
-    counterBuffer,
-    scratchBuffer,
-    lossBuffer,
-  ];
-  const bindGroup = device.createBindGroup({
-    layout: kernels.layout,
-    entries: [
-      ...buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      { binding: 7, resource: { buffer: instanceBuffer, size: INSTANCE_UNIFORM_BYTES } },
-    ],
-  });
+  pass?.end();
+}
 
-  // Staging layout: final params | losses | one params copy per snapshot.
-  const snapshotSteps = [...new Set(run.snapshotSteps)].sort((a, b) => a - b);
-  const paramBytes = params.byteLength;
-  const lossBytes = count * steps * 4;
-  const staging = device.createBuffer({
-    size: paramBytes + lossBytes + snapshotSteps.length * paramBytes,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const snapshotOffset = (slot: number) => paramBytes + lossBytes + slot * paramBytes;
-
-  const stops = [...new Set([...snapshotSteps.filter((s) => s > 0), steps])].sort((a, b) => a - b);
+/**
+ * Submits every step of the group, stopping at each snapshot step to copy the parameters to the
+ * staging buffer, then the copies of the final parameters and the losses. With `onProgress`,
+ * submits in chunks of steps that double while the GPU takes under
+ * {@link PROGRESS_INTERVAL_S} for one, waiting on each to report.
+ */
+async function submitSteps(group: GroupRun, onProgress?: (steps: number) => void) {
+  const { device, run, plan, buffers, snapshotSteps } = group;
+  const bytes = groupBytes(group);
+  const control = controlValues(run, plan, run.instances.length);
+  const stops = [...new Set([...snapshotSteps.filter((s) => s > 0), run.steps])]
+    .sort((a, b) => a - b);
   let encoder = device.createCommandEncoder();
   snapshotSteps.forEach((step, slot) => {
     if (step === 0) {
-      encoder.copyBufferToBuffer(paramBuffer, 0, staging, snapshotOffset(slot), paramBytes);
+      encoder.copyBufferToBuffer(
+        buffers.params,
+        0,
+        buffers.staging,
+        snapshotOffset(group, slot),
+        bytes.params,
+      );
     }
   });
   let current = 0;
   let stepsPerSubmit = 4 * plan.stepsPerDispatch;
-  const { workgroup } = plan;
-  const encodeSteps = (encoder: GPUCommandEncoder, from: number, to: number) => {
-    if (plan.mode === "fused") {
-      const pass = encoder.beginComputePass();
-      pass.setBindGroup(0, bindGroup, [0]);
-      pass.setPipeline(kernels.pipelines.train_fused!);
-      for (let step = from; step < to; step += plan.stepsPerDispatch) {
-        pass.dispatchWorkgroups(count);
-      }
-      pass.end();
-      return;
-    }
-    const rowBlocks = Math.ceil(run.batch / 4);
-    const rowGroups = Math.ceil(rowBlocks / workgroup);
-    const pairGroups = Math.ceil(Math.ceil(rowBlocks / 2) / workgroup);
-    const paramGroups = Math.ceil(layout.count / (PARAMS_PER_INVOCATION * workgroup));
-    const featureGroups = Math.ceil(model.n / (4 * plan.featureQuads * workgroup));
-    let pass: GPUComputePassEncoder | undefined;
-    for (let step = from; step < to; step++) {
-      if (plan.uniformParams) {
-        pass?.end();
-        for (let w = 0; w < windows; w++) {
-          const first = w * perWindow;
-          const size = Math.min(perWindow, count - first);
-          encoder.copyBufferToBuffer(
-            paramBuffer,
-            first * layout.count * 4,
-            instanceBuffer,
-            w * uniformStride + 16,
-            size * layout.count * 4,
-          );
-        }
-        pass = encoder.beginComputePass();
-        pass.setPipeline(kernels.pipelines.forward_backward!);
-        for (let w = 0; w < windows; w++) {
-          pass.setBindGroup(0, bindGroup, [w * uniformStride]);
-          pass.dispatchWorkgroups(pairGroups, Math.min(perWindow, count - w * perWindow));
-        }
-        pass.setBindGroup(0, bindGroup, [0]);
-      } else {
-        if (!pass) {
-          pass = encoder.beginComputePass();
-          pass.setBindGroup(0, bindGroup, [0]);
-        }
-        if (chunks > 0) {
-          for (const entryPoint of ["forward_chunk", "backward_chunk"] as const) {
-            pass.setPipeline(kernels.pipelines[entryPoint]!);
-            for (let c = 0; c < chunks; c++) {
-              pass.setBindGroup(0, bindGroup, [c * uniformStride]);
-              pass.dispatchWorkgroups(rowGroups, count);
-            }
-          }
-          pass.setBindGroup(0, bindGroup, [0]);
-        } else {
-          pass.setPipeline(kernels.pipelines.forward_backward!);
-          pass.dispatchWorkgroups(pairGroups, count);
-        }
-      }
-      pass.setPipeline(kernels.pipelines.update_features!);
-      pass.dispatchWorkgroups(featureGroups, count, plan.rowRanges);
-      pass.setPipeline(kernels.pipelines.update_params!);
-      pass.dispatchWorkgroups(paramGroups, count);
-      pass.setPipeline(kernels.pipelines.finish_step!);
-      pass.dispatchWorkgroups(Math.ceil(count / workgroup));
-    }
-    pass?.end();
-  };
   for (const stop of stops) {
-    controlWords[0] = stop;
-    device.queue.writeBuffer(controlBuffer, 0, control);
+    device.queue.writeBuffer(buffers.control, 0, packControl({ ...control, stop_at: stop }));
     while (current < stop) {
       const chunkEnd = onProgress ? Math.min(stop, current + stepsPerSubmit) : stop;
-      encodeSteps(encoder, current, chunkEnd);
-      if (chunkEnd === stop) {
-        const slot = snapshotSteps.indexOf(stop);
-        if (slot >= 0) {
-          encoder.copyBufferToBuffer(paramBuffer, 0, staging, snapshotOffset(slot), paramBytes);
-        }
+      encodeSteps(group, encoder, current, chunkEnd);
+      const slot = snapshotSteps.indexOf(stop);
+      if (chunkEnd === stop && slot >= 0) {
+        encoder.copyBufferToBuffer(
+          buffers.params,
+          0,
+          buffers.staging,
+          snapshotOffset(group, slot),
+          bytes.params,
+        );
       }
       device.queue.submit([encoder.finish()]);
       encoder = device.createCommandEncoder();
@@ -652,29 +762,81 @@ async function trainGroup(
       current = chunkEnd;
     }
   }
-  encoder.copyBufferToBuffer(paramBuffer, 0, staging, 0, paramBytes);
-  encoder.copyBufferToBuffer(lossBuffer, 0, staging, paramBytes, lossBytes);
+  encoder.copyBufferToBuffer(buffers.params, 0, buffers.staging, 0, bytes.params);
+  encoder.copyBufferToBuffer(buffers.losses, 0, buffers.staging, bytes.params, bytes.losses);
   device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const mapped = staging.getMappedRange();
-  const perInstance = (offset: number) =>
-    Array.from(
-      { length: count },
-      (_, k) =>
-        Float64Array.from(new Float32Array(mapped, offset + k * layout.count * 4, layout.count)),
-    );
-  const result: GroupResult = {
-    params: perInstance(0),
-    losses: Array.from(
-      { length: count },
-      (_, k) => new Float32Array(mapped, paramBytes + k * steps * 4, steps).slice(),
-    ),
-    snapshots: snapshotSteps.map((step, slot) => ({
-      step,
-      params: perInstance(snapshotOffset(slot)),
-    })),
+}
+
+/** Maps the staging buffer and copies out each instance's parameters, losses and snapshots. */
+async function readBack(group: GroupRun): Promise<GroupResult> {
+  const { run, buffers, snapshotSteps } = group;
+  const count = run.instances.length;
+  const paramCount = paramLayout(run.model).count;
+  const bytes = groupBytes(group);
+  await buffers.staging.mapAsync(GPUMapMode.READ);
+  try {
+    const mapped = buffers.staging.getMappedRange();
+    const perInstance = (offset: number) =>
+      Array.from(
+        { length: count },
+        (_, k) =>
+          Float64Array.from(new Float32Array(mapped, offset + k * paramCount * 4, paramCount)),
+      );
+    return {
+      params: perInstance(0),
+      losses: Array.from(
+        { length: count },
+        (_, k) => new Float32Array(mapped, bytes.params + k * run.steps * 4, run.steps).slice(),
+      ),
+      snapshots: snapshotSteps.map((step, slot) => ({
+        step,
+        params: perInstance(snapshotOffset(group, slot)),
+      })),
+    };
+  } finally {
+    buffers.staging.unmap();
+  }
+}
+
+/** Trains one group of instances; every buffer it creates is destroyed when it returns or throws. */
+async function trainGroup(
+  device: GPUDevice,
+  run: RunSpec,
+  plan: KernelPlan,
+  onProgress?: (steps: number) => void,
+): Promise<GroupResult> {
+  const kernels = await trainKernels(device, run, plan);
+  const created: GPUBuffer[] = [];
+  const create = (descriptor: GPUBufferDescriptor) => {
+    const buffer = device.createBuffer(descriptor);
+    created.push(buffer);
+    return buffer;
   };
-  staging.unmap();
-  for (const buffer of [...buffers, instanceBuffer, staging]) buffer.destroy();
-  return result;
+  try {
+    const count = run.instances.length;
+    const windows = uniformWindows(run, plan, count, device.limits.minUniformBufferOffsetAlignment);
+    const snapshotSteps = [...new Set(run.snapshotSteps)].sort((a, b) => a - b);
+    const buffers = createGroupBuffers(device, create, run, plan, windows, snapshotSteps.length);
+    const bound = [
+      buffers.control,
+      buffers.params,
+      buffers.moments,
+      buffers.features,
+      buffers.counters,
+      buffers.scratch,
+      buffers.losses,
+    ];
+    const bindGroup = device.createBindGroup({
+      layout: kernels.layout,
+      entries: [
+        ...bound.map((buffer, binding) => ({ binding, resource: { buffer } })),
+        { binding: 7, resource: { buffer: buffers.instance, size: INSTANCE_UNIFORM_BYTES } },
+      ],
+    });
+    const group = { device, run, plan, kernels, buffers, bindGroup, windows, snapshotSteps };
+    await submitSteps(group, onProgress);
+    return await readBack(group);
+  } finally {
+    for (const buffer of created) buffer.destroy();
+  }
 }
