@@ -30,6 +30,37 @@ export function antipodalPairLoss(p: number, importanceSum: number): number {
   return importanceSum * p ** 2 / 6;
 }
 
+/**
+ * The exact expected per-sample loss Σ_i I_i E[(x'_i − x_i)²] of the linear model x' = WᵀWx + b
+ * (W m×n row-major) for independent features of density p (E[x_j] = p/2, Var x_j = p/3 − p²/4):
+ * with A = WᵀW − 1, E[(x'_i − x_i)²] = Var·Σ_j A_ij² + (p/2·Σ_j A_ij + b_i)². It bounds the
+ * ReLU-output model's loss with the same W and b from above (clipping a prediction at 0 never
+ * moves it away from x ≥ 0).
+ */
+export function linearExpectedLoss(
+  W: ArrayLike<number>,
+  b: ArrayLike<number>,
+  importance: ArrayLike<number>,
+  p: number,
+  m: number,
+): number {
+  const n = importance.length;
+  const variance = featureVariance(p);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    let squares = 0;
+    let sum = 0;
+    for (let j = 0; j < n; j++) {
+      let a = i === j ? -1 : 0;
+      for (let r = 0; r < m; r++) a += W[r * n + i] * W[r * n + j];
+      squares += a * a;
+      sum += a;
+    }
+    loss += importance[i] * (variance * squares + (p / 2 * sum + b[i]) ** 2);
+  }
+  return loss;
+}
+
 /** The optimum of the linear model x' = WᵀWx + b (§4), from {@link linearOptimum}. */
 export interface LinearOptimum {
   /** The m most important features (or all n when m ≥ n), most important first. */

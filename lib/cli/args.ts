@@ -8,53 +8,49 @@
 import { join } from "node:path";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UserError } from "../engine/errors.ts";
+import type { BackendChoice } from "../engine/train.ts";
+import { type Scale, SCALES } from "../sections/section.ts";
 
-/** What a paper-section script says about itself. */
-export interface SectionInfo {
-  /** Short name; outputs go to `<out>/<name>`. */
-  name: string;
-  /** One line describing what the script reproduces. */
-  summary: string;
-  /** Training steps per model at each scale, used when `--steps` is not given. */
-  defaultSteps: { quick: number; paper: number };
-}
+/** Where training runs: `auto` is WebGPU where an adapter exists, else the CPU trainer. */
+export const BACKENDS = ["auto", "webgpu", "cpu"] as const;
 
-/** Run sizes: `quick` for a fast check, `paper` for the paper's settings. */
-export const SCALES = ["quick", "paper"] as const;
-/** Where training runs. */
-export const BACKENDS = ["webgpu", "cpu"] as const;
-
-/** Run size chosen with `--scale`. */
-export type Scale = typeof SCALES[number];
-/** Compute backend chosen with `--backend`. */
-export type Backend = typeof BACKENDS[number];
-
-/** The parsed flags of a paper-section script. */
-export interface SectionArgs {
-  /** Output root (`--out`). */
+/** The parsed flags of a section script or `deno task figures`. */
+export interface RunArgs {
+  /** Output root (`--out`); a section writes under `<out>/<name>`. */
   out: string;
   /** Random seed (`--seed`). */
   seed: number;
-  /** Training steps per model (`--steps`, else the scale's default). */
-  steps: number;
+  /** Training steps per model (`--steps`), overriding the scale's. */
+  steps?: number;
   scale: Scale;
-  backend: Backend;
+  backend: BackendChoice;
+  /** The training cache's folder (`--cache`, default `<out>/.cache`). */
+  cache: string;
+  /** Retrain even what the cache holds (`--force`). */
+  force: boolean;
+  /** The sections to run (`--only`, figures only; default all, in paper order). */
+  only?: string[];
   /** True when `--help` or `-h` was given. */
   help: boolean;
-  /** This section's output directory: `<out>/<name>`. */
-  dir: string;
 }
 
 /** The value of each flag after {@link parseFlags}; absent flags without default are missing. */
 export type FlagValues = Record<string, string | boolean | undefined>;
 
-const SECTION_FLAGS = {
+const RUN_FLAGS = {
   out: { type: "string", default: "out" },
   seed: { type: "string", default: "0" },
   steps: { type: "string" },
   scale: { type: "string", default: "quick" },
-  backend: { type: "string", default: "webgpu" },
+  backend: { type: "string", default: "auto" },
+  cache: { type: "string" },
+  force: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
+} as const satisfies ParseArgsOptionsConfig;
+
+const FIGURES_FLAGS = {
+  ...RUN_FLAGS,
+  only: { type: "string" },
 } as const satisfies ParseArgsOptionsConfig;
 
 /** The error for a flag value that is not accepted: `<flag> must be <accepted> (got "<value>")`. */
@@ -118,39 +114,74 @@ export function parseInteger(flag: string, value: string, min: number): number {
   throw flagError(flag, accepted, value);
 }
 
-/** Parses a paper-section script's flags (see {@link sectionUsage}); bad input throws UserError. */
-export function parseSectionArgs(args: readonly string[], section: SectionInfo): SectionArgs {
-  const values = parseFlags(args, SECTION_FLAGS);
-  const out = String(values.out);
-  if (out === "") throw flagError("--out", "a directory path", out);
-  const scale = parseChoice("--scale", String(values.scale), SCALES);
-  const steps = values.steps === undefined
-    ? section.defaultSteps[scale]
-    : parseInteger("--steps", String(values.steps), 1);
-  return {
-    out,
-    seed: parseInteger("--seed", String(values.seed), 0),
-    steps,
-    scale,
-    backend: parseChoice("--backend", String(values.backend), BACKENDS),
-    help: values.help === true,
-    dir: join(out, section.name),
-  };
+/** Parses a non-empty path flag. */
+function parsePath(flag: string, value: string): string {
+  if (value === "") throw flagError(flag, "a directory path", value);
+  return value;
 }
 
-/** The `--help` text of a paper-section script. */
-export function sectionUsage(section: SectionInfo): string {
-  const { quick, paper } = section.defaultSteps;
-  const { out, seed, scale, backend } = SECTION_FLAGS;
+/**
+ * Parses the flags of a section script, or of `deno task figures` when `sections` (the names
+ * `--only` accepts, in paper order) is given. Bad input throws a one-line UserError.
+ */
+export function parseRunArgs(args: readonly string[], sections?: readonly string[]): RunArgs {
+  const values = parseFlags(args, sections ? FIGURES_FLAGS : RUN_FLAGS);
+  const out = parsePath("--out", String(values.out));
+  const parsed: RunArgs = {
+    out,
+    seed: parseInteger("--seed", String(values.seed), 0),
+    scale: parseChoice("--scale", String(values.scale), SCALES),
+    backend: parseChoice("--backend", String(values.backend), BACKENDS),
+    cache: values.cache === undefined
+      ? join(out, ".cache")
+      : parsePath("--cache", String(values.cache)),
+    force: values.force === true,
+    help: values.help === true,
+  };
+  if (values.steps !== undefined) parsed.steps = parseInteger("--steps", String(values.steps), 1);
+  if (sections && values.only !== undefined) {
+    const only = String(values.only).split(",").map((name) => name.trim());
+    const unknown = only.find((name) => !sections.includes(name));
+    if (unknown !== undefined || only.length === 0) {
+      throw flagError(
+        "--only",
+        `a comma-separated list of ${sections.join(", ")}`,
+        String(values.only),
+      );
+    }
+    parsed.only = only;
+  }
+  return parsed;
+}
+
+/**
+ * The `--help` text of a section script (`name`, `summary`, its default steps per scale) or,
+ * with `sections`, of `deno task figures`.
+ */
+export function runUsage(
+  name: string,
+  summary: string,
+  steps: string,
+  sections?: readonly string[],
+): string {
+  const { out, seed, scale, backend } = RUN_FLAGS;
   const flags: [string, string][] = [
-    ["--out DIR", `output root; files go to DIR/${section.name} (default: ${out.default})`],
+    ["--out DIR", `output root; files go to DIR/<section> (default: ${out.default})`],
     ["--seed N", `random seed, a non-negative integer (default: ${seed.default})`],
-    ["--steps N", `training steps per model (default: ${quick} quick, ${paper} paper)`],
+    ["--steps N", `training steps per model (default: ${steps})`],
     [`--scale ${SCALES.join("|")}`, `run size (default: ${scale.default})`],
-    [`--backend ${BACKENDS.join("|")}`, `where to train (default: ${backend.default})`],
+    [
+      `--backend ${BACKENDS.join("|")}`,
+      `where to train; auto: WebGPU if there is an adapter, else the CPU (default: ${backend.default})`,
+    ],
+    ["--cache DIR", "cache of trained runs (default: OUT/.cache)"],
+    ["--force", "retrain what the cache holds"],
+    ...(sections
+      ? [["--only A,B", `run only these sections (of ${sections.join(", ")})`] as [string, string]]
+      : []),
     ["-h, --help", "print this help and exit"],
   ];
   const width = Math.max(...flags.map(([flag]) => flag.length)) + 2;
   const lines = flags.map(([flag, meaning]) => `  ${flag.padEnd(width)}${meaning}`);
-  return [`${section.name}: ${section.summary}`, "", "Flags:", ...lines].join("\n");
+  return [`${name}: ${summary}`, "", "Flags:", ...lines].join("\n");
 }

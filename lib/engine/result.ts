@@ -30,7 +30,9 @@ export interface TrainResult {
   losses: Float32Array[];
   /** Per instance, the mean batch loss over the last {@link finalLossWindow} steps. */
   finalLoss: number[];
-  /** Per instance, true for the lowest final loss among the restarts of its configuration. */
+  /** Per instance, false where its final loss or a parameter is NaN or ±∞ (it diverged). */
+  finite: boolean[];
+  /** Per instance, true for the lowest final loss among the finite restarts of its configuration. */
   selected: boolean[];
   snapshots: Snapshot[];
   seconds: number;
@@ -49,14 +51,46 @@ export function finalLoss(curve: ArrayLike<number>): number {
   return sum / window;
 }
 
-/** Best-of-k: marks, within each configuration, the instance with the lowest final loss. */
-export function selectBest(configs: number[], losses: number[]): boolean[] {
+/**
+ * True where an instance's final loss and every parameter are finite. A NaN or ±∞ anywhere
+ * means the training diverged; such an instance is never selected or drawn.
+ */
+export function instanceIsFinite(loss: number, params: ArrayLike<number>): boolean {
+  if (!Number.isFinite(loss)) return false;
+  for (let k = 0; k < params.length; k++) if (!Number.isFinite(params[k])) return false;
+  return true;
+}
+
+/**
+ * Best-of-k: marks, within each configuration, the instance with the lowest loss among those
+ * whose `finite[k]` is true (default: whose loss is finite). A configuration whose restarts all
+ * went non-finite has no selected instance.
+ */
+export function selectBest(
+  configs: readonly number[],
+  losses: readonly number[],
+  finite: readonly boolean[] = losses.map(Number.isFinite),
+): boolean[] {
   const best = new Map<number, number>();
   configs.forEach((config, k) => {
+    if (!finite[k]) return;
     const current = best.get(config);
     if (current === undefined || losses[k] < losses[current]) best.set(config, k);
   });
   return configs.map((config, k) => best.get(config) === k);
+}
+
+/**
+ * The selected instance of each configuration, in configuration order: result index k with
+ * `selected[k]` for config c = 0, 1, …; −1 where a configuration has none (all non-finite).
+ */
+export function selectedInstances(run: RunSpec, selected: readonly boolean[]): number[] {
+  const configs = 1 + Math.max(...run.instances.map((instance) => instance.config));
+  const chosen = Array<number>(configs).fill(-1);
+  run.instances.forEach((instance, k) => {
+    if (selected[k]) chosen[instance.config] = k;
+  });
+  return chosen;
 }
 
 /** Parameters of every instance after `step` steps, before losses are attached. */
@@ -78,6 +112,7 @@ export function assembleResult(
   started: number,
 ): TrainResult {
   const final = losses.map(finalLoss);
+  const finite = final.map((loss, k) => instanceIsFinite(loss, params[k]));
   const snapshots = snapshotParams.map(({ step, params }) => ({
     step,
     params,
@@ -88,7 +123,8 @@ export function assembleResult(
     params,
     losses,
     finalLoss: final,
-    selected: selectBest(run.instances.map((instance) => instance.config), final),
+    finite,
+    selected: selectBest(run.instances.map((instance) => instance.config), final, finite),
     snapshots,
     seconds: (performance.now() - started) / 1000,
   };

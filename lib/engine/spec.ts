@@ -161,6 +161,35 @@ export function paramLayout(model: ModelSpec): ParamLayout {
   return { w1: 0, w2, bias, count: bias + model.n };
 }
 
+/** W (or W₁) of an instance: the first m·n parameters, row-major m×n (W[j·n + i] = (W_i)_j). */
+export function weightMatrix(model: ModelSpec, params: ArrayLike<number>): Float64Array {
+  const { w1 } = paramLayout(model);
+  return Float64Array.from({ length: model.m * model.n }, (_, k) => params[w1 + k]);
+}
+
+/** The bias b ∈ Rⁿ of an instance. */
+export function biasVector(model: ModelSpec, params: ArrayLike<number>): Float64Array {
+  const { bias } = paramLayout(model);
+  return Float64Array.from({ length: model.n }, (_, i) => params[bias + i]);
+}
+
+/** The model names written in the `model` column. */
+export type ModelName = "linear" | "relu_output" | "relu_hidden" | "abs";
+
+/**
+ * The name of a model, derived from its shape in one place:
+ * x' = WᵀW x + b → "linear"; x' = ReLU(WᵀW x + b) → "relu_output";
+ * x' = ReLU(Wᵀ ReLU(W x) + b) → "relu_hidden"; untied y' = ReLU(W₂ ReLU(W₁ x) + b) → "abs".
+ * Throws for a combination no section uses (e.g. a tied ReLU hidden layer with a linear output).
+ */
+export function modelName(model: ModelSpec): ModelName {
+  if (!model.tied) return "abs";
+  if (model.hidden === "identity" && model.output === "identity") return "linear";
+  if (model.hidden === "identity" && model.output === "relu") return "relu_output";
+  if (model.hidden === "relu" && model.output === "relu") return "relu_hidden";
+  throw new Error(`no name for model ${JSON.stringify(model)}`);
+}
+
 /**
  * The notebook's geometric sweeps: base^−t for t = linspace(0, 1, count), from 1 down to 1/base
  * (`20 ** -linspace(0, 1, k)` densities, `100 ** -linspace(0, 1, n)` importances).

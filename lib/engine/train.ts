@@ -7,6 +7,8 @@ import type { RunSpec } from "./spec.ts";
 import { validateRun } from "./spec.ts";
 import type { Backend, ProgressCallback, TrainResult } from "./result.ts";
 import type { KernelChoice } from "./webgpu/trainer.ts";
+import { gpuAdapter, NO_ADAPTER_MESSAGE } from "./webgpu/device.ts";
+import { UserError } from "./errors.ts";
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -25,4 +27,38 @@ export async function train(run: RunSpec, options: TrainOptions): Promise<TrainR
   }
   const { trainWebGpu } = await import("./webgpu/trainer.ts");
   return trainWebGpu(run, options.onProgress, options.kernel);
+}
+
+/** `--backend`: a trainer, or `auto` (WebGPU where an adapter exists, else the CPU trainer). */
+export type BackendChoice = Backend | "auto";
+
+/** The trainer a run uses, and how to name it (the cache keys on this). */
+export interface ResolvedBackend {
+  backend: Backend;
+  /** "cpu", or "webgpu" with the adapter's vendor, architecture and description. */
+  trainer: string;
+  /** Set where `auto` fell back to the CPU: one line saying so and how to get WebGPU. */
+  note?: string;
+}
+
+/** The line `auto` prints when it falls back to the CPU trainer. */
+export const CPU_FALLBACK_NOTE =
+  "no WebGPU adapter: training on the CPU reference trainer, which is much slower; for WebGPU " +
+  "install a GPU driver, or Mesa's lavapipe on a CPU-only machine " +
+  "(apt-get install mesa-vulkan-drivers libvulkan1), and leave DENO_WEBGPU_BACKEND unset";
+
+/**
+ * Resolves `--backend`: `cpu` as is; `webgpu` needs an adapter (else the one-line
+ * {@link NO_ADAPTER_MESSAGE} as a UserError, exit code 2); `auto` takes WebGPU where an adapter
+ * exists and otherwise the CPU, with {@link CPU_FALLBACK_NOTE}.
+ */
+export async function resolveBackend(choice: BackendChoice): Promise<ResolvedBackend> {
+  if (choice === "cpu") return { backend: "cpu", trainer: "cpu" };
+  const adapter = await gpuAdapter();
+  if (!adapter) {
+    if (choice === "webgpu") throw new UserError(NO_ADAPTER_MESSAGE);
+    return { backend: "cpu", trainer: "cpu", note: CPU_FALLBACK_NOTE };
+  }
+  const { vendor, architecture, description } = adapter.info;
+  return { backend: "webgpu", trainer: `webgpu ${vendor} ${architecture} ${description}` };
 }

@@ -35,14 +35,15 @@ export function formatCsvNumber(value: number): string {
 }
 
 /**
- * Writes `text` to `path` atomically: creates the parent directories, writes
+ * Writes `data` (text or bytes) to `path` atomically: creates the parent directories, writes
  * `path.tmp-<random>`, then renames it over `path`. On failure the temporary file is removed.
  */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
   const temporaryPath = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    await Deno.writeTextFile(temporaryPath, text);
+    if (typeof data === "string") await Deno.writeTextFile(temporaryPath, data);
+    else await Deno.writeFile(temporaryPath, data);
     await Deno.rename(temporaryPath, path);
   } catch (error) {
     await Deno.remove(temporaryPath).catch(() => {});
@@ -67,5 +68,5 @@ export async function writeCsv(
       return typeof cell === "number" ? formatCsvNumber(cell) : cell ?? "";
     })
   );
-  await writeTextAtomic(path, stringify([[...columns], ...records]));
+  await writeFileAtomic(path, stringify([[...columns], ...records]));
 }

@@ -1,89 +1,57 @@
 /**
  * @module
- * `deno task basic` (run as `deno run -A scripts/basic.ts`): the paper's basic results (paper.md
- * §3). n = 20 features of importance I_i = 0.7^i in m = 5 dimensions, at sparsities
- * S ∈ {0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999} (densities p = 1 − S = 1 … 0.001), best-of-k
+ * `basic`: the paper's basic results (paper.md §3). n = 20 features of importance I_i = 0.7^i in
+ * m = 5 dimensions, at sparsities S ∈ {0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999}, best-of-k
  * restarts, for two models:
  * - experiment `linear`: x' = WᵀW x + b, which keeps exactly the top-m features at every S (§4);
  * - experiment `relu`: x' = ReLU(WᵀW x + b), the same when dense, then more and more features in
  *   superposition as S grows, starting with the less important ones, with negative biases.
  *
- * At `--scale paper` it also trains the notebook's larger sweep (experiment `sweep`): ReLU output,
+ * At paper scale it also trains the notebook's larger sweep (experiment `sweep`): ReLU output,
  * n = 100, m = 20, I_i = 100^−t for t = linspace(0, 1, 100), densities 20^−t for
- * t = linspace(0, 1, 20).
- *
- * Writes under `<out>/basic/`: `instances.csv`, `features.csv`, `weights.csv` (the contract of
- * `lib/section.ts`; `density` is p = 1 − S, and the `importance` column of `instances.csv` holds
- * the sweep's parameter, which is the density here, as in `intro`), and the figures:
- * - `basic.svg`: one column per S; for the linear model, then the ReLU output model, a row of WᵀW
- *   heatmaps with b beside them and a row of ‖W_i‖ bars coloured by superposition;
- * - `basic_sweep.svg` (paper scale): ‖W_i‖ bars coloured by superposition for every other
- *   density of the sweep, as the notebook's `render_features(model, np.s_[::2])`.
+ * t = linspace(0, 1, 20), drawn as the notebook's `render_features(model, np.s_[::2])`.
  */
-import { parseSectionArgs, type SectionArgs, type SectionInfo, sectionUsage } from "../cli/args.ts";
-import { runMain } from "../engine/errors.ts";
-import {
-  densityLabel,
-  featureNormBarsFigure,
-  gramHeatmapFigure,
-  type GramPanel,
-  type NormBarsPanel,
-  stackFigures,
-} from "../figures/figures.ts";
+import { representedFeatures } from "../analysis/geometry.ts";
 import { featureNorms, gram, superposition } from "../analysis/metrics.ts";
+import { linearExpectedLoss, linearOptimum } from "../analysis/theory.ts";
+import { selectedInstances } from "../engine/result.ts";
 import {
   biasVector,
-  SCALE_TRAINING,
-  type SectionExperiment,
-  selectedInstances,
-  trainWithProgress,
-  weightMatrix,
-  writeSectionCsvs,
-  writeSvg,
-} from "./section.ts";
-import {
   linearModel,
   type ModelSpec,
   notebookRun,
   powerSweep,
   reluOutputModel,
   type RunSpec,
-  type SweepTraining,
+  weightMatrix,
 } from "../engine/spec.ts";
-import type { TrainResult } from "../engine/result.ts";
-
-/** What `basic` says about itself (name, summary, default steps per scale). */
-export const BASIC: SectionInfo = {
-  name: "basic",
-  summary: "basic results (n=20, m=5, I=0.7^i): linear vs ReLU output model across sparsity",
-  defaultSteps: { quick: 3000, paper: 10_000 },
-};
+import {
+  densityLabel,
+  featureNormBarsFigure,
+  gramHeatmapFigure,
+  stackFigures,
+} from "../figures/figures.ts";
+import {
+  type Check,
+  type NamedRun,
+  numbers,
+  SCALE_TRAINING,
+  type ScaleTraining,
+  type Section,
+  type SectionSettings,
+  type Trained,
+  trainedRun,
+} from "./section.ts";
 
 /** Features n and hidden dimensions m of the main experiment. */
 export const BASIC_N = 20;
 export const BASIC_M = 5;
 
-/** The sparsities S of the paper's figure (one column each). */
-export const BASIC_SPARSITIES = [0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999] as const;
-
 /**
- * The densities p = 1 − S of {@link BASIC_SPARSITIES}, written as exact decimals (1 − 0.7 in
- * floating point is 0.30000000000000004).
+ * The densities p = 1 − S of the paper's sparsities S ∈ {0, 0.7, 0.9, 0.97, 0.99, 0.997, 0.999}
+ * (one column each), written as exact decimals (1 − 0.7 in floating point is 0.30000000000000004).
  */
 export const BASIC_DENSITIES = [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001] as const;
-
-/** The two models of the main experiment, by `experiment` name. */
-export type BasicExperiment = "linear" | "relu";
-
-/** Best-of-k restarts per configuration of the main experiment at each scale. */
-export const BASIC_RESTARTS = { quick: 4, paper: 10 } as const;
-
-/**
- * Restarts per density of the sweep (paper scale only): the notebook's one model per density. It
- * is by far the section's largest run: 20 models of 100×20 at batch 1024 for 10,000 steps, about
- * 0.3 s per step (an hour) on 2 CPU cores with lavapipe, where best-of-k would multiply that.
- */
-export const SWEEP_RESTARTS = 1;
 
 /** The notebook's larger sweep: n = 100 features in m = 20 dimensions, 20 densities. */
 export const SWEEP_N = 100;
@@ -95,159 +63,282 @@ export function basicImportance(n = BASIC_N): number[] {
   return Array.from({ length: n }, (_, i) => 0.7 ** i);
 }
 
-/** The sweep's importance I_i = 100^−t for t = linspace(0, 1, n): 1 down to 0.01. */
-export function sweepImportance(): number[] {
-  return powerSweep(100, SWEEP_N);
-}
-
-/** The sweep's densities p_t = 20^−t for t = linspace(0, 1, 20): 1 down to 0.05. */
-export function sweepDensities(): number[] {
-  return powerSweep(20, SWEEP_DENSITY_COUNT);
-}
-
-/** Options of {@link basicRun} and {@link sweepRun}: the training, and the densities. */
-export interface BasicRunOptions extends SweepTraining {
-  /** Default: {@link BASIC_DENSITIES} (main experiment) or {@link sweepDensities} (sweep). */
-  densities?: readonly number[];
+/** The basic section's settings at a scale. */
+export interface BasicSettings extends SectionSettings, ScaleTraining {
+  /** Best-of-k restarts per density of the main experiment. */
+  restarts: number;
+  /** Densities of the main experiment, dense first. */
+  densities: readonly number[];
+  /**
+   * Restarts per density of the notebook's n = 100, m = 20 sweep, or 0 to skip it. It is by far
+   * the largest run (20 models of 100×20 at batch 1024 for 10,000 steps).
+   */
+  sweepRestarts: number;
 }
 
 /**
- * A run of `model` with one configuration per density (every feature at that density, importance
- * `importance`); see {@link notebookRun}.
+ * A run of `model` with one configuration per density (every feature at that density,
+ * importance `importance`); see {@link notebookRun}.
  */
 function densitySweepRun(
   model: ModelSpec,
   importance: number[],
   densities: readonly number[],
-  options: BasicRunOptions,
+  settings: BasicSettings,
+  restarts: number,
+  seed: number,
 ): RunSpec {
-  const points = densities.map((p) => ({ importance, density: Array(model.n).fill(p) }));
-  return notebookRun(model, points, options);
+  const points = densities.map((p) => ({ importance, density: Array<number>(model.n).fill(p) }));
+  return notebookRun(model, points, { ...settings, restarts, seed });
 }
 
-/**
- * The main experiment's run for one model: n = 20, m = 5, I_i = 0.7^i, one configuration per
- * density (default {@link BASIC_DENSITIES}).
- */
-export function basicRun(experiment: BasicExperiment, options: BasicRunOptions): RunSpec {
-  const model = experiment === "linear"
-    ? linearModel(BASIC_N, BASIC_M)
-    : reluOutputModel(BASIC_N, BASIC_M);
-  return densitySweepRun(model, basicImportance(), options.densities ?? BASIC_DENSITIES, options);
+/** The main experiment's runs, `linear` and `relu`, and at paper scale the `sweep`. */
+export function basicRuns(settings: BasicSettings, seed: number): NamedRun[] {
+  const main = (name: string, model: ModelSpec): NamedRun => ({
+    name,
+    run: densitySweepRun(
+      model,
+      basicImportance(),
+      settings.densities,
+      settings,
+      settings.restarts,
+      seed,
+    ),
+  });
+  const runs: NamedRun[] = [
+    main("linear", linearModel(BASIC_N, BASIC_M)),
+    main("relu", reluOutputModel(BASIC_N, BASIC_M)),
+  ];
+  if (settings.sweepRestarts > 0) {
+    runs.push({
+      name: "sweep",
+      run: densitySweepRun(
+        reluOutputModel(SWEEP_N, SWEEP_M),
+        powerSweep(100, SWEEP_N),
+        powerSweep(20, SWEEP_DENSITY_COUNT),
+        settings,
+        settings.sweepRestarts,
+        seed,
+      ),
+    });
+  }
+  return runs;
 }
 
-/**
- * The notebook's larger sweep: ReLU output model, n = 100, m = 20, I_i = 100^−linspace(0, 1, 100),
- * densities 20^−linspace(0, 1, 20) by default.
- */
-export function sweepRun(options: BasicRunOptions): RunSpec {
-  const model = reluOutputModel(SWEEP_N, SWEEP_M);
-  return densitySweepRun(model, sweepImportance(), options.densities ?? sweepDensities(), options);
-}
-
-/** A trained run and the label of its block in {@link basicFigure}. */
-export interface LabelledResult {
-  heading: string;
-  run: RunSpec;
-  result: TrainResult;
-}
-
-/** The WᵀW heatmap (with b) and ‖W_i‖ bar panels of each selected instance, one per density. */
-export function basicPanels(
-  run: RunSpec,
-  result: TrainResult,
-): { gram: GramPanel[]; norms: NormBarsPanel[] } {
+/** The selected model of each density of a trained run, with what the checks and figures use. */
+export function selectedModels({ run, result }: Trained) {
   const { m, n } = run.model;
-  const chosen = selectedInstances(run, result);
-  const title = (k: number) => densityLabel(run.instances[k].density[0]);
-  const gramPanels = chosen.map((k) => {
-    const flat = gram(weightMatrix(run.model, result.params[k]), m, n);
-    return {
-      title: title(k),
-      gram: Array.from({ length: n }, (_, i) => flat.slice(i * n, (i + 1) * n)),
-      bias: Array.from(biasVector(run.model, result.params[k])),
-    };
-  });
-  const normPanels = chosen.map((k) => {
+  return selectedInstances(run, result.selected).flatMap((k) => {
+    if (k < 0) return [];
     const W = weightMatrix(run.model, result.params[k]);
-    return { title: title(k), norms: featureNorms(W, m, n), superposition: superposition(W, m, n) };
+    return [{
+      density: run.instances[k].density[0],
+      W,
+      bias: Array.from(biasVector(run.model, result.params[k])),
+      norms: featureNorms(W, m, n),
+      superposition: superposition(W, m, n),
+      represented: representedFeatures(W, m, n),
+      finalLoss: result.finalLoss[k],
+    }];
   });
-  return { gram: gramPanels, norms: normPanels };
 }
 
-/**
- * The basic-results figure: for each labelled run (linear, then ReLU output), a row of WᵀW
- * heatmaps with b and a row of ‖W_i‖ bars coloured by superposition, one column per density.
- */
-export function basicFigure(experiments: readonly LabelledResult[]): string {
-  return stackFigures(experiments.map(({ heading, run, result }) => {
-    const panels = basicPanels(run, result);
+type BasicModel = ReturnType<typeof selectedModels>[number];
+
+/** The WᵀW heatmap (with b) and ‖W_i‖ bar panels of the selected models. */
+function panels(models: readonly BasicModel[], m: number, n: number) {
+  return {
+    gram: models.map((model) => {
+      const flat = gram(model.W, m, n);
+      return {
+        title: densityLabel(model.density),
+        gram: Array.from({ length: n }, (_, i) => flat.slice(i * n, (i + 1) * n)),
+        bias: model.bias,
+      };
+    }),
+    norms: models.map((model) => ({
+      title: densityLabel(model.density),
+      norms: model.norms,
+      superposition: model.superposition,
+    })),
+  };
+}
+
+const mean = (values: readonly number[]) =>
+  values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/** Represented features with superposition > 0.3 (superposed) and < 0.1 (orthogonal). */
+function superposedAndOrthogonal(model: BasicModel) {
+  return {
+    superposed: model.represented.filter((i) => model.superposition[i] > 0.3),
+    orthogonal: model.represented.filter((i) => model.superposition[i] < 0.1),
+  };
+}
+
+/** The claims of §3 and §4 about the linear and ReLU output models, measured. */
+function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[]): Check[] {
+  if (linear.length === 0 || relu.length === 0) return [];
+  const importance = basicImportance();
+  const topFive = (model: BasicModel) =>
+    model.norms.every((norm, i) => Math.abs(norm - (i < BASIC_M ? 1 : 0)) <= 0.05);
+  const linearStats = linear.map((model) => {
+    const optimum = linearOptimum(importance, model.density, BASIC_M);
     return {
-      heading,
-      svgs: [gramHeatmapFigure(panels.gram), featureNormBarsFigure(panels.norms)],
+      topFive: topFive(model),
+      biasError: Math.max(...model.bias.map((b, i) => Math.abs(b - optimum.bias[i]))),
+      lossRatio: linearExpectedLoss(model.W, model.bias, importance, model.density, BASIC_M) /
+        optimum.perSampleLoss,
     };
-  }));
+  });
+  const dense = relu[0];
+  const denseOptimum = linearOptimum(importance, dense.density, BASIC_M);
+  const denseBound = linearExpectedLoss(dense.W, dense.bias, importance, 1, BASIC_M) /
+    denseOptimum.perSampleLoss;
+  const counts = relu.map((model) => model.represented.length);
+  const sparse = relu.filter((model) => model.density <= 0.01);
+  const split = relu.map(superposedAndOrthogonal);
+  const early = relu.slice(1, 3);
+  const earlyOrdered = early.every((_, k) => {
+    const { superposed, orthogonal } = split[k + 1];
+    return orthogonal.includes(0) && superposed.length > 0 &&
+      Math.max(...orthogonal) < Math.min(...superposed);
+  });
+  const orthogonalCounts = split.map(({ orthogonal }) => orthogonal.length);
+  const representedBias = sparse.map((model) => mean(model.represented.map((i) => model.bias[i])));
+  const densities = relu.map((model) => model.density);
+  return [
+    {
+      id: "linear-top-m",
+      figure: "basic",
+      claim: "The linear model always learns the top-m most important features, like PCA, " +
+        "with b_i = 0 on them and E[x_i] on the others.",
+      requires: "at every S: ‖W_i‖ within 0.05 of 1 for the top 5 and of 0 for the rest, b " +
+        "within 0.02 of the optimum's, exact loss within 3% of the closed-form optimum",
+      measured: `top-5 at ${linearStats.filter((s) => s.topFive).length}/${linear.length} ` +
+        `densities; max |b − b*| ${numbers(linearStats.map((s) => s.biasError), 2)}; ` +
+        `loss/optimum ${numbers(linearStats.map((s) => s.lossRatio), 4)}`,
+      pass: linearStats.every((s) => s.topFive && s.biasError <= 0.02 && s.lossRatio < 1.03),
+    },
+    {
+      id: "relu-dense",
+      figure: "basic",
+      claim: "On dense features the ReLU output model behaves like the linear one.",
+      requires: "1−S = 1: the top 5 features with ‖W_i‖ within 0.05 of 1, the rest 0; loss " +
+        "within 3% of the linear optimum; b within 0.02 of the optimum's (0 kept, 1/2 dropped)",
+      measured: `‖W_i‖ = ${numbers(dense.norms, 2)}; exact linear loss / optimum ${
+        numbers([denseBound], 4)
+      }; b = ${numbers(dense.bias, 2)}`,
+      pass: dense.density === 1 && topFive(dense) && denseBound < 1.03 &&
+        dense.bias.every((b, i) => Math.abs(b - denseOptimum.bias[i]) <= 0.02),
+    },
+    {
+      id: "relu-more-features",
+      figure: "basic",
+      claim: "As sparsity grows the ReLU output model represents more features than it has " +
+        "dimensions, in superposition.",
+      requires: "5 features when dense, never fewer as S rises, at least 10 at S ≥ 0.99",
+      measured: `represented (‖W_i‖ > 0.5) at 1−S = ${numbers(densities)}: ${counts.join(", ")}`,
+      pass: counts[0] === 5 && counts.every((count, k) => k === 0 || count >= counts[k - 1]) &&
+        sparse.length > 0 && sparse.every((model) => model.represented.length >= 10),
+    },
+    {
+      id: "least-important-first",
+      figure: "basic",
+      claim: "Superposition starts with the less important features and gradually affects the " +
+        "most important ones.",
+      requires: "at S = 0.7 and 0.9 the most important feature is orthogonal (superposition " +
+        "< 0.1) and every superposed one (> 0.3) is less important than every orthogonal one; " +
+        "the number of orthogonal features falls from 5 as S rises",
+      measured: `orthogonal features per density: ${orthogonalCounts.join(", ")}; superposed ` +
+        `at S = 0.7: [${split[1]?.superposed.join(" ")}], at 0.9: [${
+          split[2]?.superposed.join(" ")
+        }]`,
+      pass: early.length === 2 && earlyOrdered && orthogonalCounts[0] === 5 &&
+        orthogonalCounts[2] < orthogonalCounts[1] && orthogonalCounts[1] < orthogonalCounts[0],
+    },
+    {
+      id: "negative-bias",
+      figure: "basic",
+      claim: "In the high-sparsity regime the biases turn negative (positive bias is pure loss " +
+        "when features are rarely active).",
+      requires: "at S ≥ 0.99: mean b over represented features < −0.05 and every b < 0.01",
+      measured: `mean b on represented at 1−S = ${numbers(sparse.map((model) => model.density))}: ${
+        numbers(representedBias, 2)
+      }; max b ${numbers(sparse.map((model) => Math.max(...model.bias)), 2)}`,
+      pass: sparse.length > 0 && representedBias.every((b) => b < -0.05) &&
+        sparse.every((model) => Math.max(...model.bias) < 0.01),
+    },
+  ];
 }
 
-/**
- * The sweep's figure, as the notebook's `render_features(model, np.s_[::2])`: ‖W_i‖ bars coloured
- * by superposition for every other density (the selected instance of each).
- */
-export function sweepFigure(run: RunSpec, result: TrainResult): string {
-  const { norms } = basicPanels(run, result);
-  return featureNormBarsFigure(norms.filter((_, index) => index % 2 === 0));
-}
-
-const HEADINGS: Record<BasicExperiment, string> = {
+const HEADINGS = {
   linear: `linear model x′ = WᵀWx + b (n = ${BASIC_N}, m = ${BASIC_M}, Iᵢ = 0.7ⁱ)`,
   relu: "ReLU output model x′ = ReLU(WᵀWx + b)",
 };
 
-/** The `experiment` entries of the CSVs: the sweep's parameter is each instance's density. */
-function sectionExperiment(experiment: string, run: RunSpec, result: TrainResult) {
-  const sweep = run.instances.map((instance) => instance.density[0]);
-  return { experiment, run, result, sweep } satisfies SectionExperiment;
-}
-
-/** Trains the section's runs and writes its CSVs and figures under `args.dir`. */
-export async function runBasic(args: SectionArgs): Promise<void> {
-  const options: BasicRunOptions = {
-    steps: args.steps,
-    restarts: BASIC_RESTARTS[args.scale],
-    seed: args.seed,
-    ...SCALE_TRAINING[args.scale],
-  };
-  const trained: LabelledResult[] = [];
-  const experiments: SectionExperiment[] = [];
-  let seconds = 0;
-  for (const experiment of ["linear", "relu"] as const) {
-    const run = basicRun(experiment, options);
-    const result = await trainWithProgress(`basic ${experiment}`, run, args.backend);
-    trained.push({ heading: HEADINGS[experiment], run, result });
-    experiments.push(sectionExperiment(experiment, run, result));
-    seconds += result.seconds;
-  }
-  let sweep: { run: RunSpec; result: TrainResult } | undefined;
-  if (args.scale === "paper") {
-    const run = sweepRun({ ...options, restarts: SWEEP_RESTARTS });
-    const result = await trainWithProgress("basic sweep", run, args.backend);
-    sweep = { run, result };
-    experiments.push(sectionExperiment("sweep", run, result));
-    seconds += result.seconds;
-  }
-  await writeSectionCsvs(args.dir, experiments);
-  await writeSvg(args.dir, "basic", basicFigure(trained));
-  if (sweep) await writeSvg(args.dir, "basic_sweep", sweepFigure(sweep.run, sweep.result));
-  console.log(`basic: wrote ${args.dir} (${seconds.toFixed(1)} s training)`);
-}
-
-if (import.meta.main) {
-  await runMain(async () => {
-    const args = parseSectionArgs(Deno.args, BASIC);
-    if (args.help) {
-      console.log(sectionUsage(BASIC));
-      return;
+/** The paper's basic results as a section of the figure book. */
+export const basic: Section<BasicSettings> = {
+  info: {
+    name: "basic",
+    paper: "§3",
+    title: "Demonstrating superposition: basic results",
+    summary: "n=20, m=5, I=0.7^i: the linear model vs the ReLU output model across sparsity",
+  },
+  scales: {
+    quick: {
+      steps: 3000,
+      restarts: 4,
+      densities: BASIC_DENSITIES,
+      sweepRestarts: 0,
+      ...SCALE_TRAINING.quick,
+    },
+    paper: {
+      steps: 10_000,
+      restarts: 10,
+      densities: BASIC_DENSITIES,
+      sweepRestarts: 1,
+      ...SCALE_TRAINING.paper,
+    },
+  },
+  tables: [],
+  runs: basicRuns,
+  analyse(_settings, trained) {
+    const linear = trainedRun(trained, "linear");
+    const relu = trainedRun(trained, "relu");
+    const sweep = trained.get("sweep");
+    const models = { linear: selectedModels(linear), relu: selectedModels(relu) };
+    const block = (name: "linear" | "relu") => {
+      const { gram, norms } = panels(models[name], BASIC_M, BASIC_N);
+      return {
+        heading: HEADINGS[name],
+        svgs: [gramHeatmapFigure(gram), featureNormBarsFigure(norms)],
+      };
+    };
+    const figures = [{
+      name: "basic",
+      caption: "One column per sparsity S (dense on the left). For each model, WᵀW with b " +
+        "beside it (top) and ‖W_i‖ per feature, most important first, coloured by " +
+        "superposition Σ_{j≠i}(Ŵ_i·W_j)² (bottom).",
+      svg: stackFigures([block("linear"), block("relu")]),
+    }];
+    if (sweep) {
+      const { norms } = panels(selectedModels(sweep), SWEEP_M, SWEEP_N);
+      figures.push({
+        name: "basic_sweep",
+        caption: "The notebook's n = 100, m = 20 sweep: ‖W_i‖ coloured by superposition for " +
+          "every other density, as its render_features(model, np.s_[::2]).",
+        svg: featureNormBarsFigure(norms.filter((_, index) => index % 2 === 0)),
+      });
     }
-    await runBasic(args);
-  });
-}
+    return {
+      experiments: [...trained].map(([experiment, { run, result }]) => ({
+        experiment,
+        run,
+        result,
+      })),
+      tables: {},
+      figures,
+      checks: basicChecks(models.linear, models.relu),
+    };
+  },
+};

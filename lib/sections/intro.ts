@@ -1,112 +1,191 @@
 /**
  * @module
- * `deno task intro`: the paper's opening figure (paper.md §2). Five features of importance
- * I_i = 0.9^i in m = 2 dimensions, ReLU-output model x' = ReLU(WᵀW x + b), trained at ten
- * densities p = 20^−t for t = linspace(0, 1, 10) (p = 1 … 0.05), best-of-k restarts. Dense: the two
- * most important features get orthogonal dimensions; sparse: antipodal pairs, then a pentagon.
- *
- * Writes under `<out>/intro/`: `instances.csv`, `features.csv`, `weights.csv` and `intro.svg`
- * (for each density, the selected instance's five W_i in the plane, coloured by importance).
+ * `intro`: the paper's opening figure (paper.md §2). Five features of importance I_i = 0.9^i in
+ * m = 2 dimensions, ReLU-output model x' = ReLU(WᵀW x + b), trained at ten densities
+ * p = 20^−t for t = linspace(0, 1, 10) (p = 1 … 0.05), best-of-k restarts. Dense: the two most
+ * important features get orthogonal dimensions; sparser: antipodal pairs, then a pentagon.
  */
-import { parseSectionArgs, type SectionArgs, type SectionInfo, sectionUsage } from "../cli/args.ts";
-import { runMain } from "../engine/errors.ts";
-import { densityLabel, featureDirectionsFigure } from "../figures/figures.ts";
-import {
-  SCALE_TRAINING,
-  selectedInstances,
-  trainWithProgress,
-  weightMatrix,
-  writeSectionCsvs,
-  writeSvg,
-} from "./section.ts";
+import { angleGaps, featureCosine, representedFeatures } from "../analysis/geometry.ts";
+import { featureDimensionality, featureNorms } from "../analysis/metrics.ts";
+import { selectedInstances } from "../engine/result.ts";
 import {
   notebookRun,
   powerSweep,
   reluOutputModel,
   type RunSpec,
-  type SweepTraining,
+  weightMatrix,
 } from "../engine/spec.ts";
-import type { TrainResult } from "../engine/result.ts";
-
-/** What `intro` says about itself (name, summary, default steps per scale). */
-export const INTRO: SectionInfo = {
-  name: "intro",
-  summary: "the opening figure (n=5, m=2, I=0.9^i): feature directions vs sparsity",
-  defaultSteps: { quick: 3000, paper: 10_000 },
-};
+import { densityLabel, featureDirectionsFigure } from "../figures/figures.ts";
+import {
+  type Check,
+  numbers,
+  SCALE_TRAINING,
+  type ScaleTraining,
+  type Section,
+  type SectionSettings,
+  trainedRun,
+  type TrainedRuns,
+} from "./section.ts";
 
 /** Features n and hidden dimensions m of the opening figure. */
 export const INTRO_N = 5;
 export const INTRO_M = 2;
-
-/** Best-of-k restarts per density at each scale. */
-export const INTRO_RESTARTS = { quick: 4, paper: 10 } as const;
 
 /** Importance I_i = 0.9^i, i = 0 … n−1 (1 down to 0.656). */
 export function introImportance(n = INTRO_N): number[] {
   return Array.from({ length: n }, (_, i) => 0.9 ** i);
 }
 
-/** Options of {@link introRun}: the training, and the sweep (default: the paper's). */
-export interface IntroRunOptions extends SweepTraining {
-  densities?: number[];
-  importance?: number[];
+/** The intro's settings at a scale. */
+export interface IntroSettings extends SectionSettings, ScaleTraining {
+  /** Best-of-k restarts per density. */
+  restarts: number;
+  /** Densities p = 1 − S, one configuration each. */
+  densities: readonly number[];
+  /** Importance I_i of the five features. */
+  importance: readonly number[];
 }
 
 /**
- * The opening figure's run: ReLU-output model n = 5, m = 2, one configuration per density
- * (default 20^−linspace(0, 1, 10)) with importance I (default 0.9^i); see {@link notebookRun}.
+ * The opening figure's run: ReLU-output model n = 5, m = 2, one configuration per density with
+ * importance I; see {@link notebookRun}.
  */
-export function introRun(options: IntroRunOptions): RunSpec {
-  const importance = options.importance ?? introImportance();
-  const densities = options.densities ?? powerSweep(20, 10);
-  const n = importance.length;
-  const points = densities.map((p) => ({ importance, density: Array(n).fill(p) }));
-  return notebookRun(reluOutputModel(n, INTRO_M), points, options);
+export function introRun(settings: IntroSettings, seed: number): RunSpec {
+  const n = settings.importance.length;
+  const points = settings.densities.map((p) => ({
+    importance: [...settings.importance],
+    density: Array<number>(n).fill(p),
+  }));
+  return notebookRun(reluOutputModel(n, INTRO_M), points, { ...settings, seed });
+}
+
+/** The selected model at each density: its W, norms, D_i and density. */
+function selectedModels(trained: TrainedRuns) {
+  const { run, result } = trainedRun(trained, "intro");
+  const { m, n } = run.model;
+  return selectedInstances(run, result.selected).flatMap((k) => {
+    if (k < 0) return [];
+    const W = weightMatrix(run.model, result.params[k]);
+    return [{
+      k,
+      density: run.instances[k].density[0],
+      importance: run.instances[k].importance,
+      W,
+      norms: featureNorms(W, m, n),
+      dimensionality: featureDimensionality(W, m, n),
+      represented: representedFeatures(W, m, n),
+    }];
+  });
+}
+
+type IntroModel = ReturnType<typeof selectedModels>[number];
+
+/** The selected model whose density is nearest `p` (on a log scale). */
+function nearest(models: readonly IntroModel[], p: number): IntroModel {
+  const distance = (model: IntroModel) => Math.abs(Math.log(model.density / p));
+  return models.reduce((best, model) => distance(model) < distance(best) ? model : best);
+}
+
+const range = (count: number) => Array.from({ length: count }, (_, i) => i);
+
+/** The claims of §2 about the opening figure, measured on the selected models. */
+function introChecks(models: readonly IntroModel[]): Check[] {
+  if (models.length === 0) return []; // every instance diverged: the finite check says so
+  const n = INTRO_N;
+  const dense = nearest(models, 1);
+  const denseCos = featureCosine(dense.W, INTRO_M, n, 0, 1);
+  const pairs = nearest(models, 0.2);
+  const partnerCos = range(4).map((i) =>
+    Math.min(...range(n).filter((j) => j !== i).map((j) => featureCosine(pairs.W, 2, n, i, j)))
+  );
+  const pentagon = nearest(models, 0.1);
+  const gaps = pentagon.represented.length === n ? angleGaps(pentagon.W, n, range(n)) : [];
+  const label = (model: IntroModel) => `1−S = ${Number(model.density.toPrecision(3))}`;
+  return [
+    {
+      id: "dense",
+      figure: "intro",
+      claim: "Dense features: the two most important get orthogonal dimensions, " +
+        "the other three are not embedded.",
+      requires: "‖W_0‖, ‖W_1‖ > 0.5 with |cos| < 0.1; ‖W_2‖, ‖W_3‖, ‖W_4‖ < 0.5",
+      measured: `${label(dense)}: ‖W_i‖ = ${numbers(dense.norms, 2)}; cos(W_0, W_1) = ${
+        numbers([denseCos], 2)
+      }`,
+      pass: dense.represented.join() === "0,1" && Math.abs(denseCos) < 0.1,
+    },
+    {
+      id: "antipodal-pairs",
+      figure: "intro",
+      claim: "At 80% sparsity the four most important features form two antipodal pairs " +
+        "and the least important is not embedded.",
+      requires: "features 0–3 represented, each with a partner at cos < −0.95; ‖W_4‖ < 0.5",
+      measured: `${label(pairs)}: ‖W_i‖ = ${numbers(pairs.norms, 2)}; most negative cos of ` +
+        `features 0–3 = ${numbers(partnerCos, 3)}`,
+      pass: pairs.represented.join() === "0,1,2,3" && partnerCos.every((cos) => cos < -0.95),
+    },
+    {
+      id: "pentagon",
+      figure: "intro",
+      claim: "At 90% sparsity all five features are embedded, as a pentagon.",
+      requires: "all ‖W_i‖ > 0.5, D_i within 0.05 of 2/5, adjacent angles 72° ± 10°",
+      measured: `${label(pentagon)}: ‖W_i‖ = ${numbers(pentagon.norms, 2)}; D_i = ${
+        numbers(pentagon.dimensionality, 2)
+      }; angles ${gaps.length ? numbers(gaps, 3) + "°" : "—"}`,
+      pass: gaps.length === n &&
+        pentagon.dimensionality.every((d) => Math.abs(d - 0.4) <= 0.05) &&
+        gaps.every((gap) => Math.abs(gap - 72) <= 10),
+    },
+  ];
 }
 
 /** The opening figure: for each density, the selected instance's W_i ∈ R², coloured by I_i. */
-export function introFigure(run: RunSpec, result: TrainResult): string {
-  const { m, n } = run.model;
-  const panels = selectedInstances(run, result).map((k) => {
-    const W = weightMatrix(run.model, result.params[k]);
-    const instance = run.instances[k];
+function introFigure(models: readonly IntroModel[]): string {
+  return featureDirectionsFigure(models.map((model) => ({
+    title: densityLabel(model.density),
+    directions: range(INTRO_N).map((i) => [model.W[i], model.W[INTRO_N + i]] as const),
+    importance: model.importance,
+  })));
+}
+
+/** The paper's opening figure as a section of the figure book. */
+export const intro: Section<IntroSettings> = {
+  info: {
+    name: "intro",
+    paper: "§2",
+    title: "Introduction: the opening figure",
+    summary: "n=5, m=2, I=0.9^i, ReLU output: feature directions across ten densities",
+  },
+  scales: {
+    quick: {
+      steps: 3000,
+      restarts: 4,
+      densities: powerSweep(20, 10),
+      importance: introImportance(),
+      ...SCALE_TRAINING.quick,
+    },
+    paper: {
+      steps: 10_000,
+      restarts: 10,
+      densities: powerSweep(20, 10),
+      importance: introImportance(),
+      ...SCALE_TRAINING.paper,
+    },
+  },
+  tables: [],
+  runs: (settings, seed) => [{ name: "intro", run: introRun(settings, seed) }],
+  analyse(_settings, trained) {
+    const { run, result } = trainedRun(trained, "intro");
+    const models = selectedModels(trained);
     return {
-      title: densityLabel(instance.density[0]),
-      directions: Array.from({ length: n }, (_, i) => [W[i], W[n + i]] as const),
-      importance: instance.importance,
+      experiments: [{ experiment: "intro", run, result }],
+      tables: {},
+      figures: [{
+        name: "intro",
+        caption: "Each column is one density 1−S (dense on the left): the selected model's five " +
+          "feature directions W_i in the 2-D hidden space, darker for more important features.",
+        svg: introFigure(models),
+      }],
+      checks: introChecks(models),
     };
-  });
-  if (m !== 2) throw new Error("introFigure needs m = 2");
-  return featureDirectionsFigure(panels);
-}
-
-/** Trains the section's run and writes its CSVs and figure under `args.dir`. */
-export async function runIntro(args: SectionArgs): Promise<void> {
-  const run = introRun({
-    steps: args.steps,
-    restarts: INTRO_RESTARTS[args.scale],
-    seed: args.seed,
-    ...SCALE_TRAINING[args.scale],
-  });
-  const result = await trainWithProgress("intro", run, args.backend);
-  await writeSectionCsvs(args.dir, [{
-    experiment: "intro",
-    run,
-    result,
-    sweep: run.instances.map((instance) => instance.density[0]),
-  }]);
-  await writeSvg(args.dir, "intro", introFigure(run, result));
-  console.log(`intro: wrote ${args.dir} (${result.seconds.toFixed(1)} s training)`);
-}
-
-if (import.meta.main) {
-  await runMain(async () => {
-    const args = parseSectionArgs(Deno.args, INTRO);
-    if (args.help) {
-      console.log(sectionUsage(INTRO));
-      return;
-    }
-    await runIntro(args);
-  });
-}
+  },
+};

@@ -30,51 +30,39 @@
  * with the theory's boundaries drawn on each and the agreement (the fraction of grid points whose
  * phase matches the theory's) in the titles. The agreements are also printed.
  */
-import { parseSectionArgs, type SectionArgs, type SectionInfo, sectionUsage } from "../cli/args.ts";
-import { writeCsv } from "../io/csv.ts";
-import { runMain } from "../engine/errors.ts";
-import { phaseDiagramFigure, type PhasePanel, type PhasePoint } from "../figures/figures.ts";
 import {
   aggregatePhase,
   expectedReluOutputLoss,
   type ExtraFeaturePhase,
   featureFate,
 } from "../analysis/phase.ts";
-import {
-  biasVector,
-  SCALE_TRAINING,
-  type SectionExperiment,
-  trainWithProgress,
-  weightMatrix,
-  writeSectionCsvs,
-  writeSvg,
-} from "./section.ts";
-import { notebookRun, reluOutputModel, type RunSpec, type SweepTraining } from "../engine/spec.ts";
 import { superpositionBoundary, theoreticalPhase } from "../analysis/theory.ts";
 import { selectBest, type TrainResult } from "../engine/result.ts";
-import { join } from "node:path";
-
-/** What `phase` says about itself (name, summary, default steps per scale). */
-export const PHASE: SectionInfo = {
-  name: "phase",
-  summary: "phase diagrams of the extra feature (n=2, m=1 and n=3, m=2) vs importance and density",
-  defaultSteps: { quick: 3000, paper: 10_000 },
-};
+import {
+  biasVector,
+  notebookRun,
+  reluOutputModel,
+  type RunSpec,
+  type SweepTraining,
+  weightMatrix,
+} from "../engine/spec.ts";
+import { phaseDiagramFigure, type PhasePanel, type PhasePoint } from "../figures/figures.ts";
+import type { TableSpec } from "../io/tables.ts";
+import {
+  type Check,
+  type Figure,
+  SCALE_TRAINING,
+  type ScaleTraining,
+  type Section,
+  type SectionSettings,
+  trainedRun,
+} from "./section.ts";
 
 /** The two diagrams of §5: (n, m) and the `experiment` name. */
 export const PHASE_SHAPES = [
   { n: 2, m: 1, experiment: "n2m1" },
   { n: 3, m: 2, experiment: "n3m2" },
 ] as const;
-
-/**
- * Grid points per axis at each scale. Even counts keep r = 1 (the dense-region boundary, where
- * the theory is a tie) off the grid.
- */
-export const PHASE_GRID = { quick: 10, paper: 20 } as const;
-
-/** Restarts per grid point at each scale; the highest-loss one is discarded. */
-export const PHASE_RESTARTS = { quick: 6, paper: 10 } as const;
 
 /** `count` log-spaced values from `from` to `to` inclusive. */
 export function logSpace(from: number, to: number, count: number): number[] {
@@ -136,17 +124,24 @@ export interface PhaseCell {
   theory_loss: number;
 }
 
-/** The columns of `phase.csv`. */
-export const PHASE_COLUMNS = [
-  "n",
-  "m",
-  "importance_ratio",
-  "density",
-  "phase",
-  "theory_phase",
-  "loss",
-  "theory_loss",
-] as const;
+/** `phase.csv`: one row per grid point and (n, m). */
+export const PHASE_TABLE: TableSpec = {
+  file: "phase.csv",
+  row: "one point of a phase diagram",
+  columns: [
+    { name: "n", doc: "features (the last one is the extra feature)" },
+    { name: "m", doc: "hidden dimensions" },
+    { name: "importance_ratio", doc: "r: the extra feature's importance relative to the others'" },
+    { name: "density", doc: "p = 1 − S shared by every feature" },
+    {
+      name: "phase",
+      doc: "the extra feature in the best restart: `not_learned`, `superposition` or `dedicated`",
+    },
+    { name: "theory_phase", doc: "the same in the closed-form optimum (§5.2)" },
+    { name: "loss", doc: "the best restart's expected loss, per sample (paper normalisation)" },
+    { name: "theory_loss", doc: "the closed-form optimum's loss, per sample" },
+  ],
+};
 
 /** Per instance: its expected per-sample loss E Σ_i I_i (x_i − x'_i)² (lib/phase.ts). */
 export function expectedLosses(run: RunSpec, result: TrainResult): number[] {
@@ -256,63 +251,109 @@ export function phasePanels(
   ];
 }
 
-/** Trains both diagrams and writes the section's CSVs and figure under `args.dir`. */
-export async function runPhase(args: SectionArgs): Promise<void> {
-  const count = PHASE_GRID[args.scale];
-  const ratios = phaseRatios(count);
-  const densities = phaseDensities(count);
-  const experiments: SectionExperiment[] = [];
-  const cells: PhaseCell[] = [];
-  const figures: [string, string][] = [];
-  const lines: string[] = [];
-  for (const { n, m, experiment } of PHASE_SHAPES) {
-    const run = phaseRun({
-      n,
-      m,
-      ratios,
-      densities,
-      steps: args.steps,
-      restarts: PHASE_RESTARTS[args.scale],
-      seed: args.seed,
-      ...SCALE_TRAINING[args.scale],
-    });
-    const result = await trainWithProgress(`phase ${experiment}`, run, args.backend);
-    const sweep = run.instances.map((instance) => instance.importance[n - 1]);
-    const losses = expectedLosses(run, result);
-    experiments.push({
-      experiment,
-      run,
-      result,
-      sweep,
-      loss: losses.map((loss) => loss / n),
-      selected: selectBest(run.instances.map((instance) => instance.config), losses),
-    });
-    const shapeCells = phaseCells(run, result, losses, ratios, densities);
-    cells.push(...shapeCells);
-    figures.push([
-      `phase_${experiment}`,
-      phaseDiagramFigure(phasePanels(shapeCells, ratios, densities)),
-    ]);
-    lines.push(
-      `phase: n=${n}, m=${m}: agreement with theory ${agreementText(shapeCells, "phase")} ` +
-        `best-of-${PHASE_RESTARTS[args.scale]}, ${agreementText(shapeCells, "majority_phase")} ` +
-        `majority of the kept; ${result.seconds.toFixed(1)} s training`,
-    );
-  }
-  await writeSectionCsvs(args.dir, experiments);
-  await writeCsv(join(args.dir, "phase.csv"), PHASE_COLUMNS, cells.map((cell) => ({ ...cell })));
-  for (const [name, svg] of figures) await writeSvg(args.dir, name, svg);
-  for (const line of lines) console.log(line);
-  console.log(`phase: wrote ${args.dir}`);
+/** The phase section's settings at a scale. */
+export interface PhaseSettings extends SectionSettings, ScaleTraining {
+  /** Grid points per axis; even counts keep r = 1 (a tie in the theory) off the grid. */
+  grid: number;
+  /** Restarts per grid point (the paper's aggregation discards the worst). */
+  restarts: number;
 }
 
-if (import.meta.main) {
-  await runMain(async () => {
-    const args = parseSectionArgs(Deno.args, PHASE);
-    if (args.help) {
-      console.log(sectionUsage(PHASE));
-      return;
-    }
-    await runPhase(args);
-  });
+/** Agreement with the theory that a diagram must reach (quick scale measures 96–97%). */
+const AGREEMENT = 0.9;
+
+/** The claims of §5 about one diagram, measured on its grid. */
+function phaseChecks(cells: readonly PhaseCell[], figure: string): Check[] {
+  const { n, m } = cells[0];
+  const near = cells.filter((cell) => cell.loss <= 1.1 * cell.theory_loss).length;
+  return [
+    {
+      id: `${figure}-agreement`,
+      figure,
+      claim: `n=${n}, m=${m}: whether the extra feature is ignored, in superposition or ` +
+        "dedicated follows the closed-form phase diagram of §5.2.",
+      requires: `the best restart's phase equals the theory's at ≥ ${100 * AGREEMENT}% of grid ` +
+        "points",
+      measured: `${agreementText(cells, "phase")} best of k; ${
+        agreementText(cells, "majority_phase")
+      } majority of the kept restarts (the paper's aggregation)`,
+      pass: agreement(cells, "phase") >= AGREEMENT,
+    },
+    {
+      id: `${figure}-optimum`,
+      figure,
+      claim: `n=${n}, m=${m}: training reaches the loss of the theory's optimal geometry.`,
+      requires: `the best restart's expected loss ≤ 1.1 × the theory's at ≥ ${
+        100 * AGREEMENT
+      }% of grid points`,
+      measured: `${near}/${cells.length} grid points within 1.1×`,
+      pass: near >= AGREEMENT * cells.length,
+    },
+  ];
 }
+
+/** The paper's phase-change diagrams as a section of the figure book. */
+export const phase: Section<PhaseSettings> = {
+  info: {
+    name: "phase",
+    paper: "§5",
+    title: "Superposition as a phase change",
+    summary: "the extra feature's fate for n=2, m=1 and n=3, m=2 over relative importance and " +
+      "density, beside the closed-form theory",
+  },
+  scales: {
+    quick: { steps: 3000, grid: 10, restarts: 6, ...SCALE_TRAINING.quick },
+    paper: { steps: 10_000, grid: 20, restarts: 10, ...SCALE_TRAINING.paper },
+  },
+  tables: [PHASE_TABLE],
+  runs: (settings, seed) =>
+    PHASE_SHAPES.map(({ n, m, experiment }) => ({
+      name: experiment,
+      run: phaseRun({
+        n,
+        m,
+        ratios: phaseRatios(settings.grid),
+        densities: phaseDensities(settings.grid),
+        ...settings,
+        seed,
+      }),
+    })),
+  analyse(settings, trained) {
+    const ratios = phaseRatios(settings.grid);
+    const densities = phaseDensities(settings.grid);
+    const cells: PhaseCell[] = [];
+    const figures: Figure[] = [];
+    const checks: Check[] = [];
+    const experiments = PHASE_SHAPES.map(({ n, m, experiment }) => {
+      const { run, result } = trainedRun(trained, experiment);
+      const losses = expectedLosses(run, result);
+      const shapeCells = phaseCells(run, result, losses, ratios, densities);
+      cells.push(...shapeCells);
+      figures.push({
+        name: `phase_${experiment}`,
+        caption: `n = ${n}, m = ${m}: the extra (last) feature's fate over its relative ` +
+          "importance r and the density 1−S: best of k restarts, the paper's majority of the " +
+          "kept restarts, and the closed-form theory, whose boundaries are drawn on each.",
+        svg: phaseDiagramFigure(phasePanels(shapeCells, ratios, densities)),
+      });
+      checks.push(...phaseChecks(shapeCells, `phase_${experiment}`));
+      return {
+        experiment,
+        run,
+        result,
+        loss: losses.map((loss) => loss / n),
+        selected: selectBest(
+          run.instances.map((instance) => instance.config),
+          losses,
+          result.finite,
+        ),
+      };
+    });
+    return {
+      experiments,
+      tables: { [PHASE_TABLE.file]: cells.map((cell) => ({ ...cell })) },
+      figures,
+      checks,
+    };
+  },
+};

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { formatCsvNumber, writeCsv, writeTextAtomic } from "../../lib/io/csv.ts";
+import { formatCsvNumber, writeCsv, writeFileAtomic } from "../../lib/io/csv.ts";
 
 async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "csv_test_" });
@@ -89,22 +89,22 @@ Deno.test("writeCsv() writes tiny and huge values without exponent notation", as
   });
 });
 
-Deno.test("writeTextAtomic() creates parent directories and leaves no temporary file", async () => {
+Deno.test("writeFileAtomic() creates parent directories and leaves no temporary file", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/a/b/out.txt`;
-    await writeTextAtomic(path, "first");
-    await writeTextAtomic(path, "second");
+    await writeFileAtomic(path, "first");
+    await writeFileAtomic(path, "second");
     assert.equal(await Deno.readTextFile(path), "second");
     assert.deepEqual(await entryNames(`${dir}/a/b`), ["out.txt"]);
   });
 });
 
-Deno.test("writeTextAtomic() removes its temporary file when the rename fails", async () => {
+Deno.test("writeFileAtomic() removes its temporary file when the rename fails", async () => {
   await withTempDir(async (dir) => {
     const target = `${dir}/taken`;
     await Deno.mkdir(target);
     await Deno.writeTextFile(`${target}/keep`, "x");
-    await assert.rejects(writeTextAtomic(target, "text"));
+    await assert.rejects(writeFileAtomic(target, "text"));
     assert.deepEqual(await entryNames(dir), ["taken"]);
   });
 });

@@ -1,0 +1,157 @@
+/**
+ * @module
+ * The shared main of every section script and of `deno task figures`: parse the flags, check that
+ * the outputs can be written before any training, resolve the backend, run each section (train
+ * or load from the cache, analyse, write), print one line per section, and for `figures` write
+ * the report `<out>/index.html`. Exit codes: 0 when every check passes, 1 when a check fails,
+ * 2 for a user's mistake (one line, nothing written).
+ */
+import { join, resolve } from "node:path";
+import { UserError } from "../engine/errors.ts";
+import { resolveBackend } from "../engine/train.ts";
+import { writeFileAtomic } from "../io/csv.ts";
+import { checkCounts, reportHtml } from "../io/report.ts";
+import { runSection, type SectionReport } from "../sections/runner.ts";
+import type { Section } from "../sections/section.ts";
+import { parseRunArgs, type RunArgs, runUsage } from "./args.ts";
+import { runMain } from "../engine/errors.ts";
+
+/** Creates `dir` and writes and removes a probe file in it; a failure is the user's (`flag`). */
+export async function ensureWritable(flag: string, dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    const probe = join(dir, `.write-test-${crypto.randomUUID().slice(0, 8)}`);
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new UserError(`${flag} ${JSON.stringify(dir)} cannot be written: ${reason}`);
+  }
+}
+
+/** The checkout's commit (`git rev-parse`), marked where files differ from it; else undefined. */
+export async function gitCommit(): Promise<string | undefined> {
+  const root = new URL("../..", import.meta.url).pathname;
+  const git = async (...args: string[]) => {
+    const { success, stdout } = await new Deno.Command("git", {
+      args: ["-C", root, ...args],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return success ? new TextDecoder().decode(stdout).trim() : undefined;
+  };
+  try {
+    const commit = await git("rev-parse", "--short=12", "HEAD");
+    if (!commit) return undefined;
+    const changes = await git("status", "--porcelain", "--untracked-files=no");
+    return changes ? `${commit} with local changes` : commit;
+  } catch {
+    return undefined; // no git
+  }
+}
+
+/** Prints a section's result: one line, then its failing checks (or every check, `verbose`). */
+function printSection(report: SectionReport, verbose: boolean): void {
+  const passed = report.checks.filter((check) => check.pass).length;
+  const source = report.cached > 0
+    ? `, ${report.cached} of ${report.cached + report.trained} runs cached`
+    : "";
+  console.log(
+    `${report.info.name} (${report.info.paper}): ${passed}/${report.checks.length} checks pass, ` +
+      `${report.seconds.toFixed(1)} s${source}`,
+  );
+  for (const check of report.checks) {
+    if (check.pass && !verbose) continue;
+    console.log(`  ${check.pass ? "pass" : "FAIL"} ${check.id}: ${check.measured}`);
+  }
+}
+
+/** Runs `sections` as `args` say; returns their reports. */
+async function runSections(
+  sections: readonly Section[],
+  args: RunArgs,
+  verbose: boolean,
+): Promise<{ reports: SectionReport[]; trainer: string }> {
+  await ensureWritable("--out", args.out);
+  await ensureWritable("--cache", args.cache);
+  const backend = await resolveBackend(args.backend);
+  if (backend.note) console.error(backend.note);
+  const reports: SectionReport[] = [];
+  for (const section of sections) {
+    const report = await runSection(section, {
+      out: args.out,
+      scale: args.scale,
+      seed: args.seed,
+      steps: args.steps,
+      backend,
+      cache: { dir: args.cache, force: args.force },
+      showProgress: Deno.stderr.isTerminal(),
+    });
+    printSection(report, verbose);
+    reports.push(report);
+  }
+  return { reports, trainer: backend.trainer };
+}
+
+/** Sets the exit code to 1 where a check failed. */
+function exitForChecks(reports: readonly SectionReport[]): void {
+  const { passed, total } = checkCounts(reports);
+  if (passed < total) Deno.exitCode = 1;
+}
+
+/** The main of `scripts/<name>.ts`: one section, every check printed. */
+export async function sectionMain(section: Section, argv: readonly string[]): Promise<void> {
+  await runMain(async () => {
+    const args = parseRunArgs(argv);
+    if (args.help) {
+      const { quick, paper } = section.scales;
+      const steps = `${quick.steps} quick, ${paper.steps} paper`;
+      console.log(runUsage(section.info.name, section.info.summary, steps));
+      return;
+    }
+    const { reports } = await runSections([section], args, true);
+    exitForChecks(reports);
+  });
+}
+
+/**
+ * The main of `deno task figures`: every section of `registry` (or `--only` ones) in paper order,
+ * then the report `<out>/index.html` with the summary line.
+ */
+export async function figuresMain(registry: readonly Section[], argv: readonly string[]) {
+  await runMain(async () => {
+    const names = registry.map((section) => section.info.name);
+    const args = parseRunArgs(argv, names);
+    if (args.help) {
+      console.log(
+        runUsage(
+          "figures",
+          "every section's figures and checks, and out/index.html",
+          "each section's",
+          names,
+        ),
+      );
+      return;
+    }
+    const started = performance.now();
+    const sections = registry.filter((section) => args.only?.includes(section.info.name) ?? true);
+    const { reports, trainer } = await runSections(sections, args, false);
+    const seconds = (performance.now() - started) / 1000;
+    const page = reportHtml({
+      sections: reports,
+      seconds,
+      trainer,
+      seed: args.seed,
+      scale: args.scale,
+      commit: await gitCommit(),
+      generated: new Date().toISOString(),
+    });
+    const path = join(args.out, "index.html");
+    await writeFileAtomic(path, page);
+    const { passed, total } = checkCounts(reports);
+    console.log(
+      `figures: ${passed}/${total} checks pass in ${seconds.toFixed(1)} s; wrote ${resolve(path)}`,
+    );
+    exitForChecks(reports);
+  });
+}

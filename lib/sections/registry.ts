@@ -1,0 +1,20 @@
+/**
+ * @module
+ * Every section of the figure book, in the paper's order. Adding a section is adding its module
+ * under `lib/sections/`, its entry here, a three-line `scripts/<name>.ts` and a `deno task`;
+ * `deno task figures`, the report, the tests of every check and the README's tables follow.
+ */
+import { basic } from "./basic.ts";
+import { intro } from "./intro.ts";
+import { phase } from "./phase.ts";
+import type { Section } from "./section.ts";
+
+/** The sections, in paper order. */
+export const SECTIONS: readonly Section[] = [intro, basic, phase];
+
+/** The section called `name`. */
+export function sectionNamed(name: string): Section {
+  const section = SECTIONS.find((candidate) => candidate.info.name === name);
+  if (!section) throw new Error(`no section named ${name}`);
+  return section;
+}

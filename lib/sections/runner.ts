@@ -1,0 +1,167 @@
+/**
+ * @module
+ * The one runner of every section: resolve its settings, train each of its runs or load it from
+ * the cache, analyse, check that every instance is finite, and write the contract's tables, the
+ * section's own tables and its figures under `<out>/<name>/`, atomically and only once everything
+ * is computed. It returns what the report needs.
+ */
+import { join } from "node:path";
+import { progress } from "../cli/progress.ts";
+import type { TrainResult } from "../engine/result.ts";
+import { type ResolvedBackend, train } from "../engine/train.ts";
+import { cacheKey, type CacheOptions, loadCached, storeCached } from "../io/cache.ts";
+import { writeFileAtomic } from "../io/csv.ts";
+import { contractTables, type TableSpec, writeTable } from "../io/tables.ts";
+import type {
+  Check,
+  NamedRun,
+  Scale,
+  Section,
+  SectionInfo,
+  SectionSettings,
+  Trained,
+} from "./section.ts";
+
+/** How sections run: the flags shared by every section script and `deno task figures`. */
+export interface RunOptions {
+  /** Output root; a section writes under `<out>/<name>/`. */
+  out: string;
+  scale: Scale;
+  seed: number;
+  /** Steps per model, overriding the scale's. */
+  steps?: number;
+  backend: ResolvedBackend;
+  /** The training cache, or none. */
+  cache?: CacheOptions;
+  /** Draw a running progress line (on a terminal). */
+  showProgress: boolean;
+  /** Where notes go (cache misses for corrupt entries); default stderr. */
+  log?: (line: string) => void;
+}
+
+/** What one section run produced, for the report. */
+export interface SectionReport {
+  info: SectionInfo;
+  /** Output folder relative to the output root. */
+  folder: string;
+  figures: { name: string; caption: string; file: string }[];
+  /** Files of every table written, relative to the output root. */
+  tables: string[];
+  checks: Check[];
+  /** Runs trained now, and served from the cache. */
+  trained: number;
+  cached: number;
+  /** Seconds of training (of the runs trained now). */
+  trainingSeconds: number;
+  /** Seconds from start to the last file written. */
+  seconds: number;
+}
+
+/** A section's settings at `scale`, with `--steps` applied. */
+export function sectionSettings<S extends SectionSettings>(
+  section: Section<S>,
+  scale: Scale,
+  steps?: number,
+): S {
+  return steps === undefined ? section.scales[scale] : { ...section.scales[scale], steps };
+}
+
+/**
+ * The check every section gets: training converged, every instance's loss and weights finite.
+ * A non-finite instance is named here and never selected or drawn (see `selectBest`).
+ */
+export function finiteCheck(trained: ReadonlyMap<string, Trained>): Check {
+  const bad = [...trained].flatMap(([name, { result }]) =>
+    result.finite.flatMap((finite, k) => finite ? [] : [`${name} #${k}`])
+  );
+  const total = [...trained.values()].reduce((sum, { run }) => sum + run.instances.length, 0);
+  return {
+    id: "finite",
+    claim: "Training converges: every instance's loss and weights are finite numbers.",
+    requires: "no NaN or ±∞ in any loss or weight",
+    measured: bad.length === 0
+      ? `all ${total} instances finite`
+      : `non-finite: ${bad.join(", ")} (of ${total})`,
+    pass: bad.length === 0,
+  };
+}
+
+/** Trains `named.run`, or loads it from the cache; stores what it trains. */
+async function trainOrLoad(
+  label: string,
+  named: NamedRun,
+  options: RunOptions,
+): Promise<{ result: TrainResult; cached: boolean }> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  let key: string | undefined;
+  if (options.cache) {
+    key = await cacheKey(named.run, options.backend.trainer);
+    const found = await loadCached(options.cache, key, named.run);
+    if (found.status === "hit") return { result: found.result, cached: true };
+    if (found.status === "corrupt") log(`${label}: cache entry ${key} ${found.reason}; retraining`);
+  }
+  let line: ReturnType<typeof progress> | undefined;
+  const onProgress = options.showProgress
+    ? (done: number, total: number) => {
+      line ??= progress(label, total);
+      line.update(done);
+    }
+    : undefined;
+  const result = await train(named.run, { backend: options.backend.backend, onProgress });
+  line?.finish();
+  if (options.cache && key) await storeCached(options.cache, key, named.run, result);
+  return { result, cached: false };
+}
+
+/** The declared table `file` of a section, or an error naming the undeclared one. */
+function declaredTable(section: Section, file: string): TableSpec {
+  const table = section.tables.find((spec) => spec.file === file);
+  if (!table) throw new Error(`${section.info.name}: analysis returned undeclared table ${file}`);
+  return table;
+}
+
+/** Runs one section (see the module doc) and returns its report. */
+export async function runSection<S extends SectionSettings>(
+  section: Section<S>,
+  options: RunOptions,
+): Promise<SectionReport> {
+  const started = performance.now();
+  const { name } = section.info;
+  const settings = sectionSettings(section, options.scale, options.steps);
+  const trained = new Map<string, Trained>();
+  let cached = 0;
+  let trainingSeconds = 0;
+  for (const named of section.runs(settings, options.seed)) {
+    const outcome = await trainOrLoad(`${name} ${named.name}`, named, options);
+    trained.set(named.name, { run: named.run, result: outcome.result });
+    if (outcome.cached) cached++;
+    else trainingSeconds += outcome.result.seconds;
+  }
+  const output = section.analyse(settings, trained);
+  const dir = join(options.out, name);
+  const tables = [
+    ...contractTables(output.experiments),
+    ...Object.entries(output.tables).map(([file, rows]) =>
+      [declaredTable(section as Section, file), rows] as const
+    ),
+  ];
+  for (const [table, rows] of tables) await writeTable(dir, table, rows);
+  for (const figure of output.figures) {
+    await writeFileAtomic(join(dir, `${figure.name}.svg`), figure.svg);
+  }
+  return {
+    info: section.info,
+    folder: name,
+    figures: output.figures.map(({ name: figure, caption }) => ({
+      name: figure,
+      caption,
+      file: `${name}/${figure}.svg`,
+    })),
+    tables: tables.map(([table]) => `${name}/${table.file}`),
+    checks: [finiteCheck(trained), ...output.checks],
+    trained: trained.size - cached,
+    cached,
+    trainingSeconds,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
