@@ -3,18 +3,11 @@ import {
   parseChoice,
   parseFlags,
   parseInteger,
-  parseSectionArgs,
-  type SectionInfo,
-  sectionUsage,
+  parseRunArgs,
+  runUsage,
 } from "../../lib/cli/args.ts";
 import { UserError } from "../../lib/engine/errors.ts";
 import { progress } from "../../lib/cli/progress.ts";
-
-const section: SectionInfo = {
-  name: "intro",
-  summary: "five features in two dimensions (paper §2)",
-  defaultSteps: { quick: 2000, paper: 10000 },
-};
 
 /** Asserts that `run` throws a one-line UserError whose message matches `pattern`. */
 function assertUserError(run: () => unknown, pattern: RegExp): void {
@@ -26,46 +19,54 @@ function assertUserError(run: () => unknown, pattern: RegExp): void {
   });
 }
 
-Deno.test("parseSectionArgs() defaults to quick scale, seed 0, webgpu, out/<name>", () => {
-  assert.deepEqual(parseSectionArgs([], section), {
+Deno.test("parseRunArgs() defaults to quick scale, seed 0, auto backend, out/.cache", () => {
+  assert.deepEqual(parseRunArgs([]), {
     out: "out",
     seed: 0,
-    steps: 2000,
     scale: "quick",
-    backend: "webgpu",
+    backend: "auto",
+    cache: "out/.cache",
+    force: false,
     help: false,
-    dir: "out/intro",
   });
 });
 
-Deno.test("parseSectionArgs() reads every flag", () => {
+Deno.test("parseRunArgs() reads every flag", () => {
   const args = ["--out", "/tmp/x", "--seed", "7", "--steps", "50", "--scale", "paper"];
-  assert.deepEqual(parseSectionArgs([...args, "--backend", "cpu", "--help"], section), {
+  const more = ["--backend", "cpu", "--cache", "/tmp/c", "--force", "--help"];
+  assert.deepEqual(parseRunArgs([...args, ...more]), {
     out: "/tmp/x",
     seed: 7,
     steps: 50,
     scale: "paper",
     backend: "cpu",
+    cache: "/tmp/c",
+    force: true,
     help: true,
-    dir: "/tmp/x/intro",
   });
 });
 
-Deno.test("parseSectionArgs() takes the default steps from --scale", () => {
-  assert.equal(parseSectionArgs(["--scale", "paper"], section).steps, 10000);
-  assert.equal(parseSectionArgs(["--scale=quick"], section).steps, 2000);
-});
-
-Deno.test("parseSectionArgs() accepts -h and --flag=value forms", () => {
-  const args = parseSectionArgs(["-h", "--seed=3", "--out=results"], section);
+Deno.test("parseRunArgs() accepts -h and --flag=value forms", () => {
+  const args = parseRunArgs(["-h", "--seed=3", "--out=results"]);
   assert.equal(args.help, true);
   assert.equal(args.seed, 3);
-  assert.equal(args.dir, "results/intro");
+  assert.equal(args.cache, "results/.cache");
+});
+
+Deno.test("parseRunArgs() takes --only for figures, in the registry's names", () => {
+  const sections = ["intro", "basic", "phase"];
+  assert.deepEqual(parseRunArgs(["--only", "phase,intro"], sections).only, ["phase", "intro"]);
+  assertUserError(
+    () => parseRunArgs(["--only", "intro,bogus"], sections),
+    /^--only must be a comma-separated list of intro, basic, phase \(got "intro,bogus"\)$/,
+  );
+  assertUserError(() => parseRunArgs(["--only", "intro"]), /^unknown flag --only;/);
 });
 
 const badValues: [string[], RegExp][] = [
   [["--scale", "fast"], /^--scale must be quick or paper \(got "fast"\)$/],
-  [["--backend", "gpu"], /^--backend must be webgpu or cpu \(got "gpu"\)$/],
+  [["--backend", "gpu"], /^--backend must be auto or webgpu or cpu \(got "gpu"\)$/],
+  [["--cache="], /^--cache must be a directory path \(got ""\)$/],
   [["--seed", "-1"], /^--seed must be a non-negative integer \(got "-1"\)$/],
   [["--seed", "1.5"], /^--seed must be a non-negative integer \(got "1.5"\)$/],
   [["--seed", "1e3"], /^--seed must be a non-negative integer \(got "1e3"\)$/],
@@ -78,46 +79,49 @@ const badValues: [string[], RegExp][] = [
   [["--help=yes"], /^--help takes no value \(got "yes"\)$/],
 ];
 for (const [args, pattern] of badValues) {
-  Deno.test(`parseSectionArgs() rejects ${args.join(" ")} in one line naming the flag`, () => {
-    assertUserError(() => parseSectionArgs(args, section), pattern);
+  Deno.test(`parseRunArgs() rejects ${args.join(" ")} in one line naming the flag`, () => {
+    assertUserError(() => parseRunArgs(args), pattern);
   });
 }
 
-Deno.test("parseSectionArgs() rejects an unknown flag and lists the accepted ones", () => {
-  const accepted = "accepted: --out, --seed, --steps, --scale, --backend, --help";
+Deno.test("parseRunArgs() rejects an unknown flag and lists the accepted ones", () => {
+  const accepted = "accepted: --out, --seed, --steps, --scale, --backend, --cache, --force, --help";
   assertUserError(
-    () => parseSectionArgs(["--bogus"], section),
+    () => parseRunArgs(["--bogus"]),
     new RegExp(`^unknown flag --bogus; ${accepted}$`),
   );
-  assertUserError(() => parseSectionArgs(["-x"], section), /^unknown flag -x; accepted: --out/);
-  assertUserError(() => parseSectionArgs(["--toString"], section), /^unknown flag --toString;/);
+  assertUserError(() => parseRunArgs(["-x"]), /^unknown flag -x; accepted: --out/);
+  assertUserError(() => parseRunArgs(["--toString"]), /^unknown flag --toString;/);
 });
 
-Deno.test("parseSectionArgs() rejects positional arguments", () => {
+Deno.test("parseRunArgs() rejects positional arguments", () => {
   assertUserError(
-    () => parseSectionArgs(["--seed", "1", "extra"], section),
+    () => parseRunArgs(["--seed", "1", "extra"]),
     /^unexpected argument "extra"; accepted: --out, /,
   );
-  assertUserError(() => parseSectionArgs(["--", "x"], section), /^unexpected argument "x"/);
+  assertUserError(() => parseRunArgs(["--", "x"]), /^unexpected argument "x"/);
 });
 
-Deno.test("sectionUsage() names the section, every flag and the default steps", () => {
-  const usage = sectionUsage(section);
-  assert.match(usage, /^intro: five features in two dimensions \(paper §2\)\n/);
+Deno.test("runUsage() names the section, every flag and the default steps", () => {
+  const usage = runUsage("intro", "five features in two dimensions", "2000 quick, 10000 paper");
+  assert.match(usage, /^intro: five features in two dimensions\n/);
   for (
     const flag of [
       "--out DIR",
       "--seed N",
       "--steps N",
       "--scale quick|paper",
-      "--backend webgpu|cpu",
+      "--backend auto|webgpu|cpu",
+      "--cache DIR",
+      "--force",
       "-h, --help",
     ]
   ) {
     assert.ok(usage.includes(flag), `usage lacks ${flag}`);
   }
   assert.match(usage, /2000 quick, 10000 paper/);
-  assert.match(usage, /DIR\/intro/);
+  assert.doesNotMatch(usage, /--only/);
+  assert.match(runUsage("figures", "all", "each", ["intro", "basic"]), /--only A,B .*intro, basic/);
 });
 
 Deno.test("parseFlags() parses another script's flags with the same error wording", () => {

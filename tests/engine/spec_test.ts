@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import {
+  absValueModel,
+  biasVector,
+  linearModel,
+  modelName,
+  paramLayout,
+  reluHiddenModel,
+  reluOutputModel,
+  weightMatrix,
+} from "../../lib/engine/spec.ts";
+
+Deno.test("modelName() names every model of the paper", () => {
+  assert.equal(modelName(linearModel(5, 2)), "linear");
+  assert.equal(modelName(reluOutputModel(5, 2)), "relu_output");
+  assert.equal(modelName(reluHiddenModel(5, 2)), "relu_hidden");
+  assert.equal(modelName(absValueModel(5, 2)), "abs");
+});
+
+Deno.test("weightMatrix() and biasVector() read [W₁ | W₂ | b] as paramLayout() lays it out", () => {
+  for (const model of [reluOutputModel(3, 2), absValueModel(3, 2)]) {
+    const params = Array.from({ length: paramLayout(model).count }, (_, k) => k);
+    assert.deepEqual([...weightMatrix(model, params)], [0, 1, 2, 3, 4, 5]);
+    const bias = model.tied ? [6, 7, 8] : [12, 13, 14];
+    assert.deepEqual([...biasVector(model, params)], bias);
+  }
+});

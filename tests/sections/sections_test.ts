@@ -1,0 +1,127 @@
+/**
+ * Every section of the registry, through the same contract: its script's flags, the files it
+ * writes, and its checks — the paper's claims — which must pass at quick scale with a fixed seed
+ * and must fail on a model that learned nothing (all weights zero), so that no check is vacuous.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { train } from "../../lib/engine/train.ts";
+import { CONTRACT_TABLES } from "../../lib/io/tables.ts";
+import { runSection, sectionSettings } from "../../lib/sections/runner.ts";
+import { SECTIONS } from "../../lib/sections/registry.ts";
+import type { Section, Trained } from "../../lib/sections/section.ts";
+import { assertRejectsFlags, noWebGpu } from "../helpers.ts";
+
+/** The seed the checks are held to. */
+const SEED = 0;
+
+const trainedSections = new Map<string, Promise<Map<string, Trained>>>();
+
+/** Every run of `section` at quick scale, trained once on WebGPU and shared by the tests. */
+function trainedAtQuickScale(section: Section): Promise<Map<string, Trained>> {
+  const name = section.info.name;
+  if (!trainedSections.has(name)) {
+    trainedSections.set(
+      name,
+      (async () => {
+        const settings = sectionSettings(section, "quick");
+        const trained = new Map<string, Trained>();
+        for (const { name: runName, run } of section.runs(settings, SEED)) {
+          trained.set(runName, { run, result: await train(run, { backend: "webgpu" }) });
+        }
+        return trained;
+      })(),
+    );
+  }
+  return trainedSections.get(name)!;
+}
+
+/** The same runs with every parameter zero: a model that learned nothing. */
+function zeroed(trained: Map<string, Trained>): Map<string, Trained> {
+  return new Map(
+    [...trained].map(([name, { run, result }]) => [name, {
+      run,
+      result: { ...result, params: result.params.map((params) => new Float64Array(params.length)) },
+    }]),
+  );
+}
+
+/** Reads a CSV: its header and rows, numbers cast. */
+async function readCsv(path: string) {
+  const text = await Deno.readTextFile(path);
+  const header = text.slice(0, text.indexOf("\n")).split(",");
+  return { header, rows: parse(text, { cast: true, columns: true }) as Record<string, unknown>[] };
+}
+
+for (const section of SECTIONS) {
+  const { name } = section.info;
+  const script = new URL(`../../scripts/${name}.ts`, import.meta.url).pathname;
+
+  Deno.test(`scripts/${name}.ts --bogus exits 2 with one line and writes nothing`, async () => {
+    await assertRejectsFlags(
+      script,
+      ["--bogus"],
+      /^error: unknown flag --bogus; accepted: .*--out.*\n$/,
+    );
+  });
+
+  Deno.test(`${name}: runSection() writes its declared tables and figures (CPU, 4 steps)`, async () => {
+    const out = await Deno.makeTempDir();
+    try {
+      const report = await runSection(section, {
+        out,
+        scale: "quick",
+        seed: 3,
+        steps: 4,
+        backend: { backend: "cpu", trainer: "cpu" },
+        showProgress: false,
+      });
+      const dir = join(out, name);
+      const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+      const tables = [...CONTRACT_TABLES, ...section.tables];
+      const figures = report.figures.map((figure) => `${figure.name}.svg`);
+      assert.deepEqual(files, [...tables.map((table) => table.file), ...figures].sort());
+      for (const table of tables) {
+        const { header } = await readCsv(join(dir, table.file));
+        assert.deepEqual(header, table.columns.map((column) => column.name), table.file);
+      }
+      const instances = (await readCsv(join(dir, "instances.csv"))).rows;
+      const runs = section.runs(sectionSettings(section, "quick", 4), 3);
+      assert.equal(instances.length, runs.reduce((sum, { run }) => sum + run.instances.length, 0));
+      for (const { name: experiment, run } of runs) {
+        const rows = instances.filter((row) => row.experiment === experiment);
+        const configs = new Set(run.instances.map((instance) => instance.config));
+        const selected = rows.filter((row) => row.selected === 1).map((row) => row.config);
+        assert.deepEqual(selected.sort((a, b) => Number(a) - Number(b)), [...configs]);
+      }
+      assert.equal(report.checks[0].id, "finite");
+      assert.ok(report.checks[0].pass, report.checks[0].measured);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+
+  Deno.test({
+    name: `${name}: every check (the paper's claims) passes at quick scale, seed ${SEED}`,
+    ignore: noWebGpu,
+    fn: async () => {
+      const trained = await trainedAtQuickScale(section);
+      const { checks } = section.analyse(sectionSettings(section, "quick"), trained);
+      assert.ok(checks.length > 0);
+      const failed = checks.filter((check) => !check.pass);
+      assert.deepEqual(failed.map((check) => `${check.id}: ${check.measured}`), []);
+    },
+  });
+
+  Deno.test({
+    name: `${name}: every check fails when the model learned nothing (W = 0, b = 0)`,
+    ignore: noWebGpu,
+    fn: async () => {
+      const trained = zeroed(await trainedAtQuickScale(section));
+      const { checks } = section.analyse(sectionSettings(section, "quick"), trained);
+      const passed = checks.filter((check) => check.pass);
+      assert.deepEqual(passed.map((check) => `${check.id}: ${check.measured}`), []);
+    },
+  });
+}
