@@ -72,9 +72,9 @@ async function runSections(
   args: RunArgs,
   verbose: boolean,
 ): Promise<{ reports: SectionReport[]; trainer: string }> {
+  const backend = await resolveBackend(args.backend);
   await ensureWritable("--out", args.out);
   await ensureWritable("--cache", args.cache);
-  const backend = await resolveBackend(args.backend);
   if (backend.note) console.error(backend.note);
   const reports: SectionReport[] = [];
   for (const section of sections) {
