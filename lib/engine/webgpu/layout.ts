@@ -79,6 +79,7 @@ export const CONSTANTS: Record<string, { value: number; doc: string }> = {
   ...enumConstants("CORRELATION", CORRELATIONS),
 };
 
+/** The constants `<PREFIX>_<NAME>` of an enum's codes. */
 function enumConstants(
   prefix: string,
   codes: Record<string, number>,

@@ -260,7 +260,7 @@ export function loopIterations(
 
 /**
  * The largest x ≥ 0 with `iterations(x)` ≤ {@link LOOP_BUDGET}, for `iterations` linear in x
- * (a loop count as a function of one loop's trip count); -1 where even x = 0 is over.
+ * (a loop count as a function of one loop's trip count); negative where even x = 0 is over.
  */
 function largestFitting(iterations: (x: number) => number): number {
   const fixed = iterations(0);
