@@ -1,34 +1,31 @@
 /**
  * @module
- * `deno task phase`: superposition as a phase change (paper.md §5). The ReLU-output model
+ * `phase`: superposition as a phase change (paper.md §5). The ReLU-output model
  * x' = ReLU(WᵀWx + b) with n = 2, m = 1 and with n = 3, m = 2; the regular features have
  * importance 1 and the extra (last) feature importance r, all features density p. Over a log grid
- * of r ∈ [0.1, 10] × p ∈ [1, 0.01], the extra feature is classified (lib/phase.ts) as not learned,
+ * of r ∈ [0.1, 10] × p ∈ [1, 0.01], the extra feature is classified (lib/analysis/phase.ts) as not learned,
  * in superposition, or dedicated, and compared with the closed-form "toy model of the toy model"
- * (lib/theory.ts, §5.2). All points of one (n, m) diagram are instances of one run.
+ * (lib/analysis/theory.ts, §5.2). All points of one (n, m) diagram are instances of one run.
  *
  * Aggregation per grid point: `restarts` instances per point (10 at paper scale), each scored by
- * its expected loss (lib/phase.ts `expectedReluOutputLoss`: exact over which features are active,
+ * its expected loss (`expectedReluOutputLoss`: exact over which features are active,
  * sampled over their values), because at low density the trainer's final batch loss is mostly
  * noise: what separates the candidate solutions there is two features active at once (probability
  * p² = 10⁻⁴ at p = 0.01, a few events in the final-loss window). `phase` is the extra feature's
  * phase in the lowest-loss restart (best-of-k), since the theory describes the optimum. The
  * paper's own aggregation ("ten models for each point … average over the results, discarding the
  * model with the highest loss") is computed too, as the majority phase of the kept restarts
- * (lib/phase.ts `aggregatePhase`), and drawn as a middle panel: at high sparsity a sizeable share
+ * (`aggregatePhase`), and drawn as a middle panel: at high sparsity a sizeable share
  * of restarts whose two features start with the same sign stall in the "confused" local minimum
  * (W ≈ [1.08, 0.32], negative bias; §5.3) instead of the antipodal pair, so the majority is
  * noisier than best-of-k. The contract CSVs carry the same expected loss (divided by n, the
  * notebook's normalisation) and mark the same restart `selected`.
  *
- * Writes under `<out>/phase/`: `instances.csv`, `features.csv`, `weights.csv` (experiments `n2m1`
- * and `n3m2`; `importance` in instances.csv is r), `phase.csv` (one row per grid point: `n, m,
- * importance_ratio, density, phase, theory_phase, loss, theory_loss`, both losses per sample in
- * the paper's normalisation E Σ_i I_i (x_i − x'_i)² (the trainer's is this / n); `loss` is the
- * best restart's expected loss) and, per (n, m), `phase_n2m1.svg` / `phase_n3m2.svg`: the empirical
+ * Writes, beside the contract's tables (experiments `n2m1` and `n3m2`), `phase.csv` (one row per
+ * grid point, both losses per sample in the paper's normalisation E Σ_i I_i (x_i − x'_i)², the
+ * trainer's being this / n) and, per (n, m), `phase_n2m1.svg` / `phase_n3m2.svg`: the empirical
  * diagram (best-of-k), the paper's majority of the kept restarts, and the theory, side by side,
- * with the theory's boundaries drawn on each and the agreement (the fraction of grid points whose
- * phase matches the theory's) in the titles. The agreements are also printed.
+ * with the theory's boundaries drawn on each and the agreement with the theory in the titles.
  */
 import {
   aggregatePhase,

@@ -9,12 +9,14 @@ import { featureDimensionality, gram } from "../../lib/analysis/metrics.ts";
 import {
   antipodalPairLoss,
   featureVariance,
+  linearExpectedLoss,
   linearOptimum,
   phaseCandidates,
   REFERENCE_DIMENSIONALITIES,
   superpositionBoundary,
   theoreticalPhase,
 } from "../../lib/analysis/theory.ts";
+import { pcg4d, unitFloat } from "../../lib/engine/rng.ts";
 
 function assertClose(actual: number, expected: number, tolerance = 1e-12): void {
   assert.ok(
@@ -301,4 +303,29 @@ Deno.test("REFERENCE_DIMENSIONALITIES polygons match featureDimensionality() of 
     ];
     for (const value of featureDimensionality(W, 2, k)) assertClose(value, reference.value, 1e-9);
   }
+});
+
+Deno.test("linearExpectedLoss() is the optimum's loss at the optimum, and a Monte Carlo mean elsewhere", () => {
+  const importance = [1, 0.7, 0.49, 0.343];
+  const p = 0.3;
+  const optimum = linearOptimum(importance, p, 2);
+  const atOptimum = linearExpectedLoss(optimum.weights, optimum.bias, importance, p, 2);
+  assert.ok(Math.abs(atOptimum / optimum.perSampleLoss - 1) < 1e-12);
+  // Any other W, b: the mean of Σ_i I_i (x'_i − x_i)² over many samples with a fixed generator.
+  const W = [0.9, -0.2, 0.3, 0.1, 0.1, 0.8, -0.4, 0.5];
+  const b = [0.05, -0.1, 0.2, 0];
+  let counter = 0;
+  const uniform = () => unitFloat(pcg4d(7, counter++, 0, 0)[0]);
+  const samples = 200_000;
+  let sum = 0;
+  for (let s = 0; s < samples; s++) {
+    const x = importance.map(() => uniform() < p ? uniform() : 0);
+    const h = [0, 1].map((r) => x.reduce((acc, xi, i) => acc + W[r * 4 + i] * xi, 0));
+    for (let i = 0; i < 4; i++) {
+      const out = h[0] * W[i] + h[1] * W[4 + i] + b[i];
+      sum += importance[i] * (out - x[i]) ** 2;
+    }
+  }
+  const expected = linearExpectedLoss(W, b, importance, p, 2);
+  assert.ok(Math.abs(sum / samples / expected - 1) < 0.02, `${sum / samples} vs ${expected}`);
 });
