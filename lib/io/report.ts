@@ -29,6 +29,18 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
+/**
+ * Escapes `text` and sets the paper's plain-text notation as HTML: `W_i`, `Σ_{j≠i}` → subscripts,
+ * `0.9^i`, `20^−t` → superscripts.
+ */
+export function notationHtml(text: string): string {
+  return escapeHtml(text)
+    .replace(/_\{([^}]+)\}/g, "<sub>$1</sub>")
+    .replace(/_([A-Za-z0-9]+)/g, "<sub>$1</sub>")
+    .replace(/\^\{([^}]+)\}/g, "<sup>$1</sup>")
+    .replace(/\^(−?[A-Za-z0-9.]+)/g, "<sup>$1</sup>");
+}
+
 /** All checks of a run, and those that pass. */
 export function checkCounts(sections: readonly SectionReport[]): { passed: number; total: number } {
   const checks = sections.flatMap((section) => section.checks);
@@ -38,9 +50,9 @@ export function checkCounts(sections: readonly SectionReport[]): { passed: numbe
 function checkItem(check: Check): string {
   const mark = check.pass ? "✓ pass" : "✗ FAIL";
   return `<li class="check ${check.pass ? "pass" : "fail"}" id="check-${escapeHtml(check.id)}">` +
-    `<span class="mark">${mark}</span> <strong>${escapeHtml(check.claim)}</strong>` +
-    `<br>requires: ${escapeHtml(check.requires)}` +
-    `<br>measured: ${escapeHtml(check.measured)}</li>`;
+    `<span class="mark">${mark}</span> <strong>${notationHtml(check.claim)}</strong>` +
+    `<br>requires: ${notationHtml(check.requires)}` +
+    `<br>measured: ${notationHtml(check.measured)}</li>`;
 }
 
 function checkList(checks: readonly Check[]): string {
@@ -55,20 +67,23 @@ function sectionHtml(section: SectionReport): string {
     return `<figure id="figure-${escapeHtml(figure.name)}">` +
       `<a href="${escapeHtml(figure.file)}"><img src="${escapeHtml(figure.file)}" ` +
       `alt="${escapeHtml(figure.caption)}"></a>` +
-      `<figcaption>${escapeHtml(figure.caption)}</figcaption>${checkList(checks)}</figure>`;
+      `<figcaption>${notationHtml(figure.caption)}</figcaption>${checkList(checks)}</figure>`;
   });
   const figureNames = new Set(section.figures.map((figure) => figure.name));
   const other = section.checks.filter((check) => !check.figure || !figureNames.has(check.figure));
   const tables = section.tables.map((file) =>
     `<a href="${escapeHtml(file)}">${escapeHtml(file)}</a>`
   );
+  const runs = (count: number) => `${count} run${count === 1 ? "" : "s"}`;
   const source = section.cached > 0
-    ? `${section.trained} runs trained, ${section.cached} from the cache`
-    : `${section.trained} runs trained`;
+    ? `${runs(section.trained)} trained, ${section.cached} from the cache`
+    : `${runs(section.trained)} trained`;
   return `<section id="${escapeHtml(info.name)}">` +
     `<h2>${escapeHtml(info.paper)} ${escapeHtml(info.title)} <small>(${escapeHtml(info.name)}: ` +
     `${passed}/${section.checks.length} checks pass)</small></h2>` +
-    `<p>${escapeHtml(info.summary)}. ${escapeHtml(source)}; ${section.seconds.toFixed(1)} s.</p>` +
+    `<p>${notationHtml(info.summary)}. ${escapeHtml(source)}; ${
+      section.seconds.toFixed(1)
+    } s.</p>` +
     figures.join("") + checkList(other) +
     `<p class="tables">CSV: ${tables.join(" · ")}</p></section>`;
 }

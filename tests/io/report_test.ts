@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DOMParser } from "linkedom";
-import { checkCounts, escapeHtml, reportHtml } from "../../lib/io/report.ts";
+import { checkCounts, escapeHtml, notationHtml, reportHtml } from "../../lib/io/report.ts";
 import type { SectionReport } from "../../lib/sections/runner.ts";
 
 const section: SectionReport = {
@@ -23,6 +23,15 @@ Deno.test("escapeHtml() escapes the five special characters", () => {
     escapeHtml(`<a href="x">'&'</a>`),
     "&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;",
   );
+});
+
+Deno.test("notationHtml() sets subscripts and superscripts, escaped", () => {
+  assert.equal(notationHtml("‖W_i‖ < 1"), "‖W<sub>i</sub>‖ &#60; 1");
+  assert.equal(
+    notationHtml("Σ_{j≠i} I=0.9^i, 20^−t"),
+    "Σ<sub>j≠i</sub> I=0.9<sup>i</sup>, 20<sup>−t</sup>",
+  );
+  assert.equal(notationHtml("1−S = 0.05"), "1−S = 0.05");
 });
 
 Deno.test("reportHtml() shows the summary, every figure with its checks, and the CSV links", () => {
