@@ -300,15 +300,13 @@ export interface KernelPlan {
 /**
  * How the kernel runs a step. Fused, `stepsPerDispatch` whole steps per workgroup per dispatch
  * with {@link FUSED_WORKGROUP} invocations, when n, m and P fit its per-invocation arrays, its
- * (P + 1)·WG partials fit `workgroupStorage` bytes and one dispatch's loop iterations fit the
- * {@link LOOP_BUDGET}: (n + 1) + 1 per dispatch, and per step 1 + 2(P + 2) (zeroing, partial
- * writes) + 1 + ⌈B/(WG·rowBlock)⌉(1 + fused row) + 1 + ⌈(P + 1)/WG⌉(WG + 2) (partial
- * sums), unless `kernel` forces the split driver. Else split, one dispatch per phase with
- * `workgroup` invocations: phases 1–2 in one forward_backward dispatch where its loops fit the
- * budget (reading θ from a uniform window of instances, one dispatch per window, where P + 2n
- * fit it), else in ⌈n/F⌉ forward_chunk then ⌈n/F⌉ backward_chunk dispatches with the largest F
- * whose loops fit; phase 3 per four or sixteen features over the fewest ranges of row blocks
- * whose loops fit, then update_params.
+ * (P + 1)·WG partials fit `workgroupStorage` bytes and one dispatch's loop iterations
+ * ({@link loopIterations}) fit the {@link LOOP_BUDGET}, unless `kernel` forces the split
+ * driver. Else split, one dispatch per phase with `workgroup` invocations: phases 1–2 in one
+ * forward_backward dispatch where its loops fit the budget (reading θ from a uniform window of
+ * instances, one dispatch per window, where P + 2n fit it), else in ⌈n/F⌉ forward_chunk then
+ * ⌈n/F⌉ backward_chunk dispatches with the largest F whose loops fit; phase 3 per four or
+ * sixteen features over the fewest ranges of row blocks whose loops fit, then update_params.
  * Throws a UserError where even F = 1, one row block of phase 3, update_params or finish_step
  * does not fit.
  */
