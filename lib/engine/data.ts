@@ -1,7 +1,7 @@
 /**
  * @module
  * The data distributions of the paper on the CPU, drawn from the counter-based stream of
- * `rng.ts`; `shaders/train.wgsl` draws the identical numbers on the GPU.
+ * `rng.ts`; `shaders/common.wgsl` draws the identical numbers on the GPU.
  *
  * Sample b of training step t, feature i, uses counter (dataSeed, t, b, i): u = first word,
  * v = second word. x_i = value(v) if active else 0, with value U[0,1] ("unit") or 2v − 1

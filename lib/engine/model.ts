@@ -1,7 +1,7 @@
 /**
  * @module
  * The toy models' forward and backward passes on the CPU in f64: the reference that the WGSL
- * kernel (`shaders/train.wgsl`) is tested against, phase for phase.
+ * kernels (`shaders/common.wgsl`, `fused.wgsl`, `split.wgsl`) are tested against, phase for phase.
  */
 import { type Activation, type ModelSpec, paramLayout } from "./spec.ts";
 

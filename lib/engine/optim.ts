@@ -1,7 +1,7 @@
 /**
  * @module
  * Learning-rate schedules and the AdamW / Adam update, exactly as PyTorch computes them.
- * `shaders/train.wgsl` applies the same formulas per parameter on the GPU.
+ * `shaders/common.wgsl` applies the same formulas per parameter on the GPU.
  */
 import type { OptimizerSpec } from "./spec.ts";
 

@@ -44,7 +44,7 @@ export interface NormBarsPanel {
   superposition: readonly number[];
 }
 
-/** What becomes of the extra feature in the phase diagrams (paper §5; lib/theory.ts). */
+/** What becomes of the extra feature in the phase diagrams (paper §5; lib/analysis/theory.ts). */
 export type Phase = ExtraFeaturePhase;
 
 /** A point of a phase boundary: relative importance r and density p = 1 − S. */
