@@ -8,8 +8,8 @@
  * (lib/analysis/theory.ts, §5.2). All points of one (n, m) diagram are instances of one run.
  *
  * Aggregation per grid point: `restarts` instances per point (10 at paper scale), each scored by
- * its expected loss (`expectedReluOutputLoss`: exact over which features are active,
- * sampled over their values), because at low density the trainer's final batch loss is mostly
+ * its expected loss (`stratifiedReluOutputLoss`: exact over how many and which features are
+ * active), because at low density the trainer's final batch loss is mostly
  * noise: what separates the candidate solutions there is two features active at once (probability
  * p² = 10⁻⁴ at p = 0.01, a few events in the final-loss window). `phase` is the extra feature's
  * phase in the lowest-loss restart (best-of-k), since the theory describes the optimum. The
@@ -27,16 +27,11 @@
  * diagram (best-of-k), the paper's majority of the kept restarts, and the theory, side by side,
  * with the theory's boundaries drawn on each and the agreement with the theory in the titles.
  */
-import {
-  aggregatePhase,
-  expectedReluOutputLoss,
-  type ExtraFeaturePhase,
-  featureFate,
-} from "../analysis/phase.ts";
+import { aggregatePhase, type ExtraFeaturePhase, featureFate } from "../analysis/phase.ts";
+import { reluOutputExpectedLosses } from "../analysis/loss.ts";
 import { superpositionBoundary, theoreticalPhase } from "../analysis/theory.ts";
 import { selectBest, type TrainResult } from "../engine/result.ts";
 import {
-  biasVector,
   notebookRun,
   reluOutputModel,
   type RunSpec,
@@ -139,19 +134,6 @@ export const PHASE_TABLE: TableSpec = {
     { name: "theory_loss", doc: "the closed-form optimum's loss, per sample" },
   ],
 };
-
-/** Per instance: its expected per-sample loss E Σ_i I_i (x_i − x'_i)² (lib/phase.ts). */
-export function expectedLosses(run: RunSpec, result: TrainResult): number[] {
-  return run.instances.map((instance, k) =>
-    expectedReluOutputLoss(
-      weightMatrix(run.model, result.params[k]),
-      biasVector(run.model, result.params[k]),
-      run.model.m,
-      instance.importance,
-      instance.density,
-    )
-  );
-}
 
 /**
  * The grid of a trained {@link phaseRun}, row-major (density rows, ratio columns): per point, the
@@ -323,7 +305,7 @@ export const phase: Section<PhaseSettings> = {
     const checks: Check[] = [];
     const experiments = PHASE_SHAPES.map(({ n, m, experiment }) => {
       const { run, result } = trainedRun(trained, experiment);
-      const losses = expectedLosses(run, result);
+      const losses = reluOutputExpectedLosses(run, result);
       const shapeCells = phaseCells(run, result, losses, ratios, densities);
       cells.push(...shapeCells);
       figures.push({

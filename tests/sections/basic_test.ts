@@ -49,8 +49,16 @@ Deno.test("basic.svg draws WᵀW, b and ‖W_i‖ for both models at every densi
 Deno.test("paper scale adds the notebook's sweep (n=100, m=20), drawn at every other density", async () => {
   const settings = { ...basic.scales.paper, steps: 3, batch: 8 };
   const runs = basicRuns(settings, 1);
-  assert.deepEqual(runs.map((run) => run.name), ["linear", "relu", "sweep"]);
-  assert.deepEqual(basicRuns(basic.scales.quick, 1).map((run) => run.name), ["linear", "relu"]);
+  assert.deepEqual(runs.map((run) => run.name), ["linear", "relu", "relu_sparse", "sweep"]);
+  const quick = basicRuns(basic.scales.quick, 1);
+  assert.deepEqual(quick.map((run) => run.name), ["linear", "relu", "relu_sparse"]);
+  // The ReLU model's densities are split between its two runs, whose init keeps one fan.
+  const densities = (name: string) => [
+    ...new Set(quick.find((run) => run.name === name)!.run.instances.map((i) => i.density[0])),
+  ];
+  assert.deepEqual([...densities("relu"), ...densities("relu_sparse")], [...BASIC_DENSITIES]);
+  assert.deepEqual(densities("linear"), [...BASIC_DENSITIES]);
+  for (const { run } of quick) assert.deepEqual(run.init, { kind: "notebook", fanInstances: 7 });
   const trained = new Map<string, Trained>();
   for (const { name, run } of runs) {
     trained.set(name, { run, result: await train(run, { backend: "cpu" }) });

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { integrateReluSquare, stratifiedReluOutputLoss } from "../../lib/analysis/loss.ts";
+import { linearOptimum } from "../../lib/analysis/theory.ts";
+import { assertClose } from "../helpers.ts";
+
+/** A small deterministic generator for test matrices. */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+}
+
+Deno.test("integrateReluSquare is ∫₀¹ (ct + y − ReLU(gt + e))² dt", () => {
+  const cases = [
+    [1, 0, 1, 0],
+    [1, 0, 0.8, -0.3],
+    [0, 0.4, -1.2, 0.5],
+    [0, 0, 0.7, -0.9],
+    [1, 0, -0.5, 0.2],
+    [0, 0.3, 0, 0.2],
+    [0, 0.3, 0, -0.2],
+    [1, 0, 2, -3],
+    [0, 0, 0.5, 0.1],
+  ];
+  for (const [c, y, g, e] of cases) {
+    const nodes = 200_000;
+    let sum = 0;
+    for (let k = 0; k < nodes; k++) {
+      const t = (k + 0.5) / nodes;
+      sum += (c * t + y - Math.max(g * t + e, 0)) ** 2;
+    }
+    assertClose(integrateReluSquare(c, y, g, e), sum / nodes, 1e-9, `${[c, y, g, e]}`);
+  }
+});
+
+Deno.test("stratifiedReluOutputLoss: the antipodal pair's p²/3 (O17) and exact strata", () => {
+  const { total, byActive, probability } = stratifiedReluOutputLoss([1, -1], [0, 0], 1, [1, 1], [
+    0.1,
+    0.1,
+  ]);
+  assertClose(total, 0.01 / 3, 1e-7);
+  assertClose(byActive[0] + byActive[1], 0, 1e-15, "no loss with one feature active");
+  assert.deepEqual(probability.map((q) => +q.toFixed(12)), [0.81, 0.18, 0.01]);
+});
+
+Deno.test("stratifiedReluOutputLoss equals a brute force over all 2ⁿ active sets (n = 8)", () => {
+  const random = lcg(7);
+  const n = 8;
+  const m = 3;
+  const W = Array.from({ length: m * n }, () => (random() - 0.5) * 1.5);
+  const bias = Array.from({ length: n }, () => (random() - 0.6) * 0.5);
+  const importance = Array.from({ length: n }, (_, i) => 0.7 ** i);
+  // Low density: the exact strata k ≤ 2 carry nearly all the loss; tight agreement.
+  for (const p of [0.05, 0.01, 0.001]) {
+    const density = Array(n).fill(p);
+    const reference = subsetMidpointLoss(W, bias, m, importance, density, 1 << 14);
+    const loss = stratifiedReluOutputLoss(W, bias, m, importance, density).total;
+    assertClose(loss, reference, (p > 0.01 ? 1e-3 : 1e-4) * reference, `p = ${p}`);
+  }
+  // Unequal densities, including a feature always on and one never on.
+  const density = [1, 0, 0.5, 0.1, 0.02, 0.3, 0.05, 0.01];
+  const reference = subsetMidpointLoss(W, bias, m, importance, density, 1 << 16);
+  const loss = stratifiedReluOutputLoss(W, bias, m, importance, density, { samples: 8192 }).total;
+  assertClose(loss, reference, 0.01 * reference, "mixed densities");
+});
+
+Deno.test("stratifiedReluOutputLoss: the linear optimum (top 5 of 20, b = p/2 on the rest)", () => {
+  const n = 20;
+  const m = 5;
+  const importance = Array.from({ length: n }, (_, i) => 0.7 ** i);
+  for (const p of [1, 0.3, 0.03, 0.001]) {
+    const optimum = linearOptimum(importance, p, m);
+    const W = Array.from({ length: m * n }, (_, k) => (k % n === Math.floor(k / n) ? 1 : 0));
+    const loss = stratifiedReluOutputLoss(W, optimum.bias, m, importance, Array(n).fill(p));
+    assertClose(loss.total, optimum.perSampleLoss, 0.01 * optimum.perSampleLoss, `p = ${p}`);
+    assertClose(loss.probability.reduce((a, b) => a + b, 0), 1, 1e-12, "Σ P(k)");
+  }
+});
+
+Deno.test("stratifiedReluOutputLoss is deterministic and checks its sizes", () => {
+  const random = lcg(3);
+  const W = Array.from({ length: 5 * 20 }, () => random() - 0.5);
+  const bias = Array.from({ length: 20 }, () => -0.1 * random());
+  const importance = Array(20).fill(1);
+  const density = Array(20).fill(0.2);
+  const a = stratifiedReluOutputLoss(W, bias, 5, importance, density).total;
+  assert.equal(stratifiedReluOutputLoss(W, bias, 5, importance, density).total, a);
+  assert.notEqual(stratifiedReluOutputLoss(W, bias, 5, importance, density, { seed: 1 }).total, a);
+  assert.throws(() => stratifiedReluOutputLoss([1], [0, 0], 1, [1, 1], [1, 1]), RangeError);
+});
+
+/**
+ * The test's oracle, a brute force independent of the strata: every one of the 2ⁿ sets A of
+ * active features weighted by its exact probability, the loss given A on the product midpoint rule
+ * over [0, 1]^|A| with ⌊points^{1/|A|}⌋ nodes per active feature (n ≤ 12).
+ */
+function subsetMidpointLoss(
+  W: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  m: number,
+  importance: ArrayLike<number>,
+  density: ArrayLike<number>,
+  points = 4096,
+): number {
+  const n = importance.length;
+  if (n > 12) throw new RangeError(`subsetMidpointLoss needs n <= 12 (got ${n})`);
+  if (W.length !== m * n || bias.length !== n || density.length !== n) {
+    throw new RangeError("subsetMidpointLoss: W, bias, importance or density has a wrong size");
+  }
+  const gram = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      let sum = 0;
+      for (let j = 0; j < m; j++) sum += W[j * n + i] * W[j * n + k];
+      gram[i * n + k] = sum;
+    }
+  }
+  const x = new Float64Array(n);
+  const sampleLoss = () => {
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      let out = bias[i];
+      for (let k = 0; k < n; k++) out += gram[i * n + k] * x[k];
+      loss += importance[i] * (x[i] - Math.max(out, 0)) ** 2;
+    }
+    return loss;
+  };
+  let total = 0;
+  for (let mask = 0; mask < 1 << n; mask++) {
+    let probability = 1;
+    const active: number[] = [];
+    for (let i = 0; i < n; i++) {
+      probability *= mask & (1 << i) ? density[i] : 1 - density[i];
+      if (mask & (1 << i)) active.push(i);
+    }
+    if (probability === 0) continue;
+    const nodes = Math.max(1, Math.floor(points ** (1 / Math.max(1, active.length)) + 1e-9));
+    const count = nodes ** active.length;
+    x.fill(0);
+    let sum = 0;
+    for (let node = 0; node < count; node++) {
+      let rest = node;
+      for (const i of active) {
+        x[i] = (rest % nodes + 0.5) / nodes;
+        rest = Math.floor(rest / nodes);
+      }
+      sum += sampleLoss();
+    }
+    total += probability * sum / count;
+  }
+  return total;
+}
