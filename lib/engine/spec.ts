@@ -198,6 +198,11 @@ export function powerSweep(base: number, count: number): number[] {
   return Array.from({ length: count }, (_, t) => base ** -(count === 1 ? 0 : t / (count - 1)));
 }
 
+/** Geometric importance I_i = ratio^i for i = 0 … n−1 (the paper's 0.9^i, 0.7^i, 0.75^i, 0.8^i). */
+export function geometricImportance(ratio: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => ratio ** i);
+}
+
 /** Configuration of one point of a sweep: the importance and density vectors it trains with. */
 export interface SweepPoint {
   importance: number[];

@@ -18,6 +18,7 @@ import { reluOutputExpectedLosses } from "../analysis/loss.ts";
 import { selectBest, selectedInstances } from "../engine/result.ts";
 import {
   biasVector,
+  geometricImportance,
   linearModel,
   type ModelSpec,
   notebookRun,
@@ -60,10 +61,8 @@ export const SWEEP_N = 100;
 export const SWEEP_M = 20;
 export const SWEEP_DENSITY_COUNT = 20;
 
-/** Importance I_i = 0.7^i, i = 0 … n−1 (1 down to 0.0011 for n = 20). */
-export function basicImportance(n = BASIC_N): number[] {
-  return Array.from({ length: n }, (_, i) => 0.7 ** i);
-}
+/** Importance I_i = 0.7^i, i = 0 … 19 (1 down to 0.0011). */
+export const BASIC_IMPORTANCE = geometricImportance(0.7, BASIC_N);
 
 /** The basic section's settings at a scale. */
 export interface BasicSettings extends SectionSettings, ScaleTraining {
@@ -109,7 +108,7 @@ function densitySweepRun(
  */
 export function basicRuns(settings: BasicSettings, seed: number): NamedRun[] {
   const training = { ...settings, seed };
-  const importance = basicImportance();
+  const importance = BASIC_IMPORTANCE;
   const { densities, sparse } = settings;
   const relu = reluOutputModel(BASIC_N, BASIC_M);
   const sparseTraining: SweepTraining = {
@@ -256,7 +255,7 @@ const TAIL_IMPORTANCE = 0.02;
 /** The claims of §3 and §4 about the linear and ReLU output models, measured. */
 function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[]): Check[] {
   if (linear.length === 0 || relu.length === 0) return [];
-  const importance = basicImportance();
+  const importance = BASIC_IMPORTANCE;
   const topFive = (model: BasicModel) =>
     model.norms.every((norm, i) => Math.abs(norm - (i < BASIC_M ? 1 : 0)) <= 0.05);
   const linearStats = linear.map((model) => {

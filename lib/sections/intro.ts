@@ -9,6 +9,7 @@ import { angleGaps, featureCosine, representedFeatures } from "../analysis/geome
 import { featureDimensionality, featureNorms } from "../analysis/metrics.ts";
 import { selectedInstances } from "../engine/result.ts";
 import {
+  geometricImportance,
   notebookRun,
   powerSweep,
   reluOutputModel,
@@ -31,10 +32,8 @@ import {
 export const INTRO_N = 5;
 export const INTRO_M = 2;
 
-/** Importance I_i = 0.9^i, i = 0 … n−1 (1 down to 0.656). */
-export function introImportance(n = INTRO_N): number[] {
-  return Array.from({ length: n }, (_, i) => 0.9 ** i);
-}
+/** Importance I_i = 0.9^i, i = 0 … 4 (1 down to 0.656). */
+export const INTRO_IMPORTANCE = geometricImportance(0.9, INTRO_N);
 
 /** The intro's settings at a scale. */
 export interface IntroSettings extends SectionSettings, ScaleTraining {
@@ -160,14 +159,14 @@ export const intro: Section<IntroSettings> = {
       steps: 3000,
       restarts: 4,
       densities: powerSweep(20, 10),
-      importance: introImportance(),
+      importance: INTRO_IMPORTANCE,
       ...SCALE_TRAINING.quick,
     },
     paper: {
       steps: 10_000,
       restarts: 10,
       densities: powerSweep(20, 10),
-      importance: introImportance(),
+      importance: INTRO_IMPORTANCE,
       ...SCALE_TRAINING.paper,
     },
   },

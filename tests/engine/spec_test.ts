@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   absValueModel,
   biasVector,
+  geometricImportance,
   linearModel,
   modelName,
   paramLayout,
@@ -24,4 +25,9 @@ Deno.test("weightMatrix() and biasVector() read [W₁ | W₂ | b] as paramLayout
     const bias = model.tied ? [6, 7, 8] : [12, 13, 14];
     assert.deepEqual([...biasVector(model, params)], bias);
   }
+});
+
+Deno.test("geometricImportance() is ratio^i from 1", () => {
+  assert.deepEqual(geometricImportance(0.5, 4), [1, 0.5, 0.25, 0.125]);
+  assert.deepEqual(geometricImportance(0.7, 0), []);
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DOMParser } from "linkedom";
 import { train } from "../../lib/engine/train.ts";
-import { basic, BASIC_DENSITIES, basicImportance, basicRuns } from "../../lib/sections/basic.ts";
+import { basic, BASIC_DENSITIES, BASIC_IMPORTANCE, basicRuns } from "../../lib/sections/basic.ts";
 import { runSection } from "../../lib/sections/runner.ts";
 import type { Trained } from "../../lib/sections/section.ts";
 import { assertClose } from "../helpers.ts";
@@ -13,7 +13,7 @@ Deno.test("the basic section's densities and importances are the paper's", () =>
     BASIC_DENSITIES.map((p, k) => Math.abs(1 - p - sparsities[k]) < 1e-12),
     Array(7).fill(true),
   );
-  const importance = basicImportance();
+  const importance = BASIC_IMPORTANCE;
   assert.equal(importance.length, 20);
   assert.equal(importance[0], 1);
   assertClose(importance[19], 0.7 ** 19, 1e-15, "I_19");
