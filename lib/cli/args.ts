@@ -1,8 +1,9 @@
 /**
  * @module
- * The command-line contract of every paper-section script (`--out`, `--seed`, `--steps`,
- * `--scale`, `--backend`, `--help`), plus the generic pieces it is built from, so that
- * other scripts can parse their own flags with the same one-line error wording.
+ * The command-line contract of every section script and of `deno task figures` (`--out`,
+ * `--seed`, `--steps`, `--scale`, `--backend`, `--cache`, `--force`, `--help`, and `--only` for
+ * figures), plus the generic pieces it is built from, so that other scripts can parse their own
+ * flags with the same one-line error wording.
  */
 
 import { join } from "node:path";
