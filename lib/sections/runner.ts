@@ -114,7 +114,7 @@ async function trainOrLoad(
 }
 
 /** The declared table `file` of a section, or an error naming the undeclared one. */
-function declaredTable(section: Section, file: string): TableSpec {
+function declaredTable(section: Pick<Section, "info" | "tables">, file: string): TableSpec {
   const table = section.tables.find((spec) => spec.file === file);
   if (!table) throw new Error(`${section.info.name}: analysis returned undeclared table ${file}`);
   return table;
@@ -142,7 +142,7 @@ export async function runSection<S extends SectionSettings>(
   const tables = [
     ...contractTables(output.experiments),
     ...Object.entries(output.tables).map(([file, rows]) =>
-      [declaredTable(section as Section, file), rows] as const
+      [declaredTable(section, file), rows] as const
     ),
   ];
   for (const [table, rows] of tables) await writeTable(dir, table, rows);
