@@ -85,6 +85,8 @@ export interface XyChartOptions {
   /** Logarithmic y axis (default false). */
   logY?: boolean;
   series: readonly XySeries[];
+  /** Horizontal reference lines, each labelled at the right end (e.g. y = 1/2, "digon"). */
+  rules?: readonly { y: number; label: string }[];
   /** Plot area with axes, in pixels (defaults 640 × 400). */
   width?: number;
   height?: number;
@@ -542,7 +544,7 @@ export function phaseDiagramFigure(panels: readonly PhasePanel[]): string {
  * line or a set of dots, with optional log axes; a legend when there are several series.
  */
 export function xyChart(options: XyChartOptions): string {
-  const { series, logX = false, logY = false } = options;
+  const { series, logX = false, logY = false, rules = [] } = options;
   const names = series.map((entry) => entry.name);
   const colors = names.map((_, index) => d3.schemeTableau10[index % 10] as string);
   const document = newDocument();
@@ -551,18 +553,29 @@ export function xyChart(options: XyChartOptions): string {
     width: options.width ?? 640,
     height: options.height ?? 400,
     marginLeft: 56,
-    marginRight: 32,
+    marginRight: rules.length > 0 ? 150 : 32,
     marginBottom: 42,
     grid: true,
     x: axisOptions(logX, options.xLabel),
     y: axisOptions(logY, options.yLabel),
     color: { domain: names, range: colors },
-    marks: series.map((entry) => {
-      const data = entry.points.map((point) => ({ name: entry.name, ...point }));
-      return entry.mark === "line"
-        ? Plot.line(data, { x: "x", y: "y", stroke: "name", strokeWidth: 1.5 })
-        : Plot.dot(data, { x: "x", y: "y", fill: "name", r: 2.5 });
-    }),
+    marks: [
+      Plot.ruleY(rules, { y: "y", stroke: "#999", strokeDasharray: "4,3" }),
+      Plot.text(rules, {
+        y: "y",
+        frameAnchor: "right",
+        dx: 6,
+        textAnchor: "start",
+        text: "label",
+        fill: "#555",
+      }),
+      ...series.map((entry) => {
+        const data = entry.points.map((point) => ({ name: entry.name, ...point }));
+        return entry.mark === "line"
+          ? Plot.line(data, { x: "x", y: "y", stroke: "name", strokeWidth: 1.5 })
+          : Plot.dot(data, { x: "x", y: "y", fill: "name", r: 2, fillOpacity: 0.5 });
+      }),
+    ],
   }) as SvgNode;
   const swatches = series.length < 2
     ? []

@@ -5,12 +5,13 @@
  * `deno task figures`, the report, the tests of every check and the README's tables follow.
  */
 import { basic } from "./basic.ts";
+import { geometry } from "./geometry.ts";
 import { intro } from "./intro.ts";
 import { phase } from "./phase.ts";
 import type { Section } from "./section.ts";
 
 /** The sections, in paper order. */
-export const SECTIONS: readonly Section[] = [intro, basic, phase];
+export const SECTIONS: readonly Section[] = [intro, basic, phase, geometry];
 
 /** The section called `name`. */
 export function sectionNamed(name: string): Section {
