@@ -172,7 +172,7 @@ function geometryChecks(points: readonly Point[]): Check[] {
       figure: "geometry",
       claim: "Features in superposition pack the hidden space efficiently: Σ_i D_i ≈ m.",
       requires: "|Σ_i D_i − m| ≤ 0.02·m at every density with m/‖W‖²_F < 0.9",
-      measured: `Σ_i D_i = ${numbers(packed.map((point) => point.total))} at 1/(1−S) = ${
+      measured: `Σ_i D_i = ${numbers(packed.map((point) => point.total), 4)} at 1/(1−S) = ${
         numbers(packed.map((point) => 1 / point.density))
       } (m = ${dense.m})`,
       pass: packed.length > 0 &&
