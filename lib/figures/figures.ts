@@ -20,8 +20,8 @@ export interface DirectionsPanel {
   title: string;
   /** W_i ∈ R² for each feature i (the columns of the 2×n weight matrix W), as [x, y]. */
   directions: readonly (readonly [number, number])[];
-  /** Importance I_i of each feature; sets its colour. */
-  importance: readonly number[];
+  /** The value that sets each feature's colour (its importance I_i, or its density p_i). */
+  shade: readonly number[];
 }
 
 /** One panel of {@link gramHeatmapFigure}: one trained model's WᵀW and bias. */
@@ -304,18 +304,22 @@ function frameChart(
 
 /**
  * Small multiples of feature directions in a 2-D hidden space (the paper's intro figure):
- * each feature i is a line from the origin to W_i with a dot at the tip, coloured by its
- * importance I_i (darker = more important), over a faint unit circle. All panels share one
+ * each feature i is a line from the origin to W_i with a dot at the tip, coloured by its `shade`
+ * (darker = higher; the intro colours by importance I_i), over a faint unit circle, with a ramp
+ * legend titled `legend`. All panels share one
  * scale, on which max(1, max‖W_i‖) reaches the panel's edge.
  */
-export function featureDirectionsFigure(panels: readonly DirectionsPanel[]): string {
+export function featureDirectionsFigure(
+  panels: readonly DirectionsPanel[],
+  legend = "importance Iᵢ",
+): string {
   requirePanels(panels, "featureDirectionsFigure");
-  for (const { title, directions, importance } of panels) {
-    requireLength(importance.length, directions.length, `${title}: importance`);
+  for (const { title, directions, shade } of panels) {
+    requireLength(shade.length, directions.length, `${title}: shade`);
   }
-  const [lowest, highest] = d3.extent(panels.flatMap((panel) => panel.importance));
-  // Viridis from yellow-green (least important) to dark purple (most important).
-  const importanceColor = d3.scaleSequential(
+  const [lowest, highest] = d3.extent(panels.flatMap((panel) => panel.shade));
+  // Viridis from yellow-green (lowest) to dark purple (highest).
+  const shadeColor = d3.scaleSequential(
     lowest < highest ? [lowest, highest] : [0, highest],
     (t: number) => d3.interpolateViridis(0.85 * (1 - t)),
   );
@@ -333,12 +337,12 @@ export function featureDirectionsFigure(panels: readonly DirectionsPanel[]): str
   drawPanelRow(root, panels, PANEL_SIZE, (group, panel) => {
     const origin = append(group, "g", { transform: `translate(${half},${half})` });
     append(origin, "circle", { class: "unit-circle", r: px(scale), fill: "none", stroke: FAINT });
-    // Least important first, so the most important features are drawn on top.
+    // Lowest first, so the highest (the most important features) are drawn on top.
     const order = d3.range(panel.directions.length)
-      .sort((a: number, b: number) => panel.importance[a] - panel.importance[b] || b - a);
+      .sort((a: number, b: number) => panel.shade[a] - panel.shade[b] || b - a);
     for (const i of order) {
       const [x, y] = panel.directions[i];
-      const color = importanceColor(panel.importance[i]);
+      const color = shadeColor(panel.shade[i]);
       const tip = { x: px(x * scale), y: px(-y * scale) };
       append(origin, "line", {
         class: "feature",
@@ -354,9 +358,9 @@ export function featureDirectionsFigure(panels: readonly DirectionsPanel[]): str
     root,
     MARGIN,
     legendTop,
-    "importance Iᵢ",
-    importanceColor.domain(),
-    importanceColor,
+    legend,
+    shadeColor.domain(),
+    shadeColor,
   );
   return serialize(root);
 }

@@ -142,7 +142,7 @@ function introFigure(models: readonly IntroModel[]): string {
   return featureDirectionsFigure(models.map((model) => ({
     title: densityLabel(model.density),
     directions: range(INTRO_N).map((i) => [model.W[i], model.W[INTRO_N + i]] as const),
-    importance: model.importance,
+    shade: model.importance,
   })));
 }
 

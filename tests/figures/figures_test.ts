@@ -34,10 +34,10 @@ const directionsPanels: DirectionsPanel[] = [
   {
     title: densityLabel(1),
     directions: [[1, 0], [0, 1], [0, 0], [0, 0], [0, 0]],
-    importance: [1, 0.9, 0.81, 0.73, 0.66],
+    shade: [1, 0.9, 0.81, 0.73, 0.66],
   },
-  { title: densityLabel(0.1), directions: pentagon, importance: [1, 0.9, 0.81, 0.73, 0.66] },
-  { title: "three", directions: [[1, 0], [-1, 0], [0, 1.2]], importance: [1, 1, 1] },
+  { title: densityLabel(0.1), directions: pentagon, shade: [1, 0.9, 0.81, 0.73, 0.66] },
+  { title: "three", directions: [[1, 0], [-1, 0], [0, 1.2]], shade: [1, 1, 1] },
 ];
 
 const identityGram = (n: number, kept: number) =>
@@ -148,12 +148,14 @@ Deno.test("featureDirectionsFigure() draws all panels on one scale that fits the
   assert.ok(centerY + Number(tip.getAttribute("y2")) >= 0, "the longest vector leaves its panel");
 });
 
-Deno.test("featureDirectionsFigure() colours features by importance", () => {
+Deno.test("featureDirectionsFigure() colours features by their shade, titled by the legend", () => {
   const doc = parseSvg(featureDirectionsFigure([directionsPanels[1]]));
   const colors = new Set(
     [...doc.querySelectorAll("line.feature")].map((line) => line.getAttribute("stroke")),
   );
   assert.equal(colors.size, 5);
+  assert.match(featureDirectionsFigure([directionsPanels[1]]), /importance Iᵢ/);
+  assert.match(featureDirectionsFigure([directionsPanels[1]], "density pᵢ"), /density pᵢ/);
 });
 
 Deno.test("gramHeatmapFigure() draws n×n cells and n bias cells per panel", () => {
@@ -232,8 +234,8 @@ Deno.test("densityLabel() formats 1−S with at most two significant digits", ()
 Deno.test("figures throw on empty or inconsistent panels", () => {
   assert.throws(() => featureDirectionsFigure([]), /no panels/);
   assert.throws(
-    () => featureDirectionsFigure([{ title: "t", directions: [[1, 0]], importance: [1, 2] }]),
-    /importance has length 2, expected 1/,
+    () => featureDirectionsFigure([{ title: "t", directions: [[1, 0]], shade: [1, 2] }]),
+    /shade has length 2, expected 1/,
   );
   assert.throws(() => gramHeatmapFigure([{ title: "t", gram: [[1]], bias: [0, 0] }]), /bias/);
   assert.throws(
