@@ -7,11 +7,12 @@
 import { basic } from "./basic.ts";
 import { geometry } from "./geometry.ts";
 import { intro } from "./intro.ts";
+import { nonuniform } from "./nonuniform.ts";
 import { phase } from "./phase.ts";
 import type { Section } from "./section.ts";
 
 /** The sections, in paper order. */
-export const SECTIONS: readonly Section[] = [intro, basic, phase, geometry];
+export const SECTIONS: readonly Section[] = [intro, basic, phase, geometry, nonuniform];
 
 /** The section called `name`. */
 export function sectionNamed(name: string): Section {
