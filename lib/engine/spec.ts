@@ -198,6 +198,13 @@ export function powerSweep(base: number, count: number): number[] {
   return Array.from({ length: count }, (_, t) => base ** -(count === 1 ? 0 : t / (count - 1)));
 }
 
+/** `count` log-spaced values from `from` to `to` inclusive (the phase and perturbation grids). */
+export function logSpace(from: number, to: number, count: number): number[] {
+  if (count === 1) return [from];
+  const [a, b] = [Math.log10(from), Math.log10(to)];
+  return Array.from({ length: count }, (_, t) => 10 ** (a + (b - a) * t / (count - 1)));
+}
+
 /** Geometric importance I_i = ratio^i for i = 0 … n−1 (the paper's 0.9^i, 0.7^i, 0.75^i, 0.8^i). */
 export function geometricImportance(ratio: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => ratio ** i);

@@ -15,6 +15,7 @@ import { featureCosine, representedFeatures } from "../analysis/geometry.ts";
 import { instanceSeed } from "../engine/rng.ts";
 import {
   biasVector,
+  logSpace,
   notebookRun,
   paramLayout,
   reluOutputModel,
@@ -23,7 +24,6 @@ import {
 } from "../engine/spec.ts";
 import { featureDirectionsFigure, xyChart } from "../figures/figures.ts";
 import type { TableSpec } from "../io/tables.ts";
-import { logSpace } from "./phase.ts";
 import {
   type Check,
   numbers,

@@ -32,6 +32,7 @@ import { reluOutputExpectedLosses } from "../analysis/loss.ts";
 import { superpositionBoundary, theoreticalPhase } from "../analysis/theory.ts";
 import { selectBest, type TrainResult } from "../engine/result.ts";
 import {
+  logSpace,
   notebookRun,
   reluOutputModel,
   type RunSpec,
@@ -55,13 +56,6 @@ export const PHASE_SHAPES = [
   { n: 2, m: 1, experiment: "n2m1" },
   { n: 3, m: 2, experiment: "n3m2" },
 ] as const;
-
-/** `count` log-spaced values from `from` to `to` inclusive. */
-export function logSpace(from: number, to: number, count: number): number[] {
-  if (count === 1) return [from];
-  const [a, b] = [Math.log10(from), Math.log10(to)];
-  return Array.from({ length: count }, (_, t) => 10 ** (a + (b - a) * t / (count - 1)));
-}
 
 /** Relative importances r of the extra feature: log-spaced 0.1 … 10 (the paper's x axis). */
 export function phaseRatios(count: number): number[] {
