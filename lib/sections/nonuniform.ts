@@ -10,11 +10,10 @@
  * starts from a pentagon and one from two digons (given initial weights). Every fit is scored by
  * its expected loss, classified by its geometry, and the best loss of each geometry is compared.
  */
-import { stratifiedReluOutputLoss } from "../analysis/loss.ts";
+import { reluOutputExpectedLosses } from "../analysis/loss.ts";
 import { featureCosine, representedFeatures } from "../analysis/geometry.ts";
 import { instanceSeed } from "../engine/rng.ts";
 import {
-  biasVector,
   logSpace,
   notebookRun,
   paramLayout,
@@ -134,6 +133,7 @@ export function arrangementOf(W: ArrayLike<number>): Arrangement {
 function measure(trained: TrainedRuns, settings: NonuniformSettings) {
   const { run, result } = trainedRun(trained, "nonuniform");
   const ratios = relativeDensities(settings.points);
+  const losses = reluOutputExpectedLosses(run, result);
   const fits = run.instances.map((instance, k) => {
     const W = weightMatrix(run.model, result.params[k]);
     const finite = result.finite[k];
@@ -142,15 +142,7 @@ function measure(trained: TrainedRuns, settings: NonuniformSettings) {
       config: instance.config,
       W,
       arrangement: finite ? arrangementOf(W) : "other" as Arrangement,
-      loss: finite
-        ? stratifiedReluOutputLoss(
-          W,
-          biasVector(run.model, result.params[k]),
-          NONUNIFORM_M,
-          instance.importance,
-          instance.density,
-        ).total
-        : Infinity,
+      loss: finite ? losses[k] : Infinity,
     };
   });
   return ratios.map((ratio, config) => {
