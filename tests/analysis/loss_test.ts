@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { integrateReluSquare, stratifiedReluOutputLoss } from "../../lib/analysis/loss.ts";
 import { linearOptimum } from "../../lib/analysis/theory.ts";
+import { drawBatch } from "../../lib/engine/data.ts";
+import { INDEPENDENT_DATA } from "../../lib/engine/spec.ts";
 import { assertClose } from "../helpers.ts";
 
 /** A small deterministic generator for test matrices. */
@@ -52,13 +54,27 @@ Deno.test("stratifiedReluOutputLoss equals a brute force over all 2ⁿ active se
   // Low density: the exact strata k ≤ 2 carry nearly all the loss; tight agreement.
   for (const p of [0.05, 0.01, 0.001]) {
     const density = Array(n).fill(p);
-    const reference = subsetMidpointLoss(W, bias, m, importance, density, 1 << 14);
+    const reference = patternMidpointLoss(
+      W,
+      bias,
+      m,
+      importance,
+      independentPatterns(density),
+      1 << 14,
+    );
     const loss = stratifiedReluOutputLoss(W, bias, m, importance, density).total;
     assertClose(loss, reference, (p > 0.01 ? 1e-3 : 1e-4) * reference, `p = ${p}`);
   }
   // Unequal densities, including a feature always on and one never on.
   const density = [1, 0, 0.5, 0.1, 0.02, 0.3, 0.05, 0.01];
-  const reference = subsetMidpointLoss(W, bias, m, importance, density, 1 << 16);
+  const reference = patternMidpointLoss(
+    W,
+    bias,
+    m,
+    importance,
+    independentPatterns(density),
+    1 << 16,
+  );
   const loss = stratifiedReluOutputLoss(W, bias, m, importance, density, { samples: 8192 }).total;
   assertClose(loss, reference, 0.01 * reference, "mixed densities");
 });
@@ -88,24 +104,137 @@ Deno.test("stratifiedReluOutputLoss is deterministic and checks its sizes", () =
   assert.throws(() => stratifiedReluOutputLoss([1], [0, 0], 1, [1, 1], [1, 1]), RangeError);
 });
 
+Deno.test("stratifiedReluOutputLoss over correlated and anticorrelated sets equals a brute force", () => {
+  const random = lcg(11);
+  const n = 6;
+  const m = 2;
+  const W = Array.from({ length: m * n }, () => (random() - 0.5) * 2);
+  const bias = Array.from({ length: n }, () => (random() - 0.7) * 0.4);
+  const importance = Array(n).fill(1);
+  const cases = [
+    { correlation: "correlated", setSize: 2, p: 0.05, tolerance: 1e-3 },
+    { correlation: "correlated", setSize: 2, p: 0.3, tolerance: 5e-3 },
+    { correlation: "correlated", setSize: 3, p: 0.2, tolerance: 5e-3 },
+    { correlation: "anticorrelated", setSize: 2, p: 0.3, tolerance: 1e-3 },
+    { correlation: "anticorrelated", setSize: 3, p: 0.6, tolerance: 5e-3 },
+  ] as const;
+  for (const { correlation, setSize, p, tolerance } of cases) {
+    const patterns = setPatterns(correlation, n / setSize, setSize, p);
+    const reference = patternMidpointLoss(W, bias, m, importance, patterns, 1 << 18);
+    const loss = stratifiedReluOutputLoss(W, bias, m, importance, Array(n).fill(p), {
+      sets: { correlation, setSize },
+      samples: 8192,
+    });
+    const label = `${correlation} sets of ${setSize}, p = ${p}`;
+    assertClose(loss.total, reference, tolerance * reference, label);
+    assertClose(loss.probability.reduce((a, b) => a + b, 0), 1, 1e-12, `Σ P(r), ${label}`);
+  }
+  assert.throws(
+    () =>
+      stratifiedReluOutputLoss(W, bias, m, importance, [0.1, 0.2, 0.1, 0.1, 0.1, 0.1], {
+        sets: { correlation: "correlated", setSize: 2 },
+      }),
+    RangeError,
+  );
+});
+
+Deno.test("stratifiedReluOutputLoss agrees with the trainer's data generator on its sets", () => {
+  const random = lcg(5);
+  const n = 6;
+  const m = 2;
+  const W = Array.from({ length: m * n }, () => (random() - 0.5) * 2);
+  const bias = Array.from({ length: n }, () => (random() - 0.7) * 0.4);
+  const importance = Array.from({ length: n }, (_, i) => 0.9 ** i);
+  for (const correlation of ["correlated", "anticorrelated"] as const) {
+    const data = { ...INDEPENDENT_DATA, correlation, setSize: 3 };
+    const density = Array(n).fill(0.4);
+    const losses: number[] = [];
+    for (let step = 0; step < 32; step++) {
+      for (const x of drawBatch(data, density, 9, step, 4096)) {
+        let loss = 0;
+        for (let i = 0; i < n; i++) {
+          let out = bias[i];
+          for (let k = 0; k < n; k++) {
+            let g = 0;
+            for (let j = 0; j < m; j++) g += W[j * n + i] * W[j * n + k];
+            out += g * x[k];
+          }
+          loss += importance[i] * (x[i] - Math.max(out, 0)) ** 2;
+        }
+        losses.push(loss);
+      }
+    }
+    const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+    const spread = Math.sqrt(
+      losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (losses.length - 1) / losses.length,
+    );
+    const loss = stratifiedReluOutputLoss(W, bias, m, importance, density, {
+      sets: data,
+      samples: 8192,
+    }).total;
+    assertClose(loss, mean, 4 * spread, `${correlation}: 4σ of the sampled mean`);
+  }
+});
+
+/** An active set of features and its probability: one term of a brute-force expectation. */
+interface Pattern {
+  active: number[];
+  probability: number;
+}
+
+/** Every one of the 2ⁿ sets of independent features, with its exact probability (n ≤ 12). */
+function independentPatterns(density: ArrayLike<number>): Pattern[] {
+  const n = density.length;
+  if (n > 12) throw new RangeError(`independentPatterns needs n <= 12 (got ${n})`);
+  return Array.from({ length: 1 << n }, (_, mask) => {
+    const active = Array.from({ length: n }, (_, i) => i).filter((i) => mask & (1 << i));
+    let probability = 1;
+    for (let i = 0; i < n; i++) probability *= mask & (1 << i) ? density[i] : 1 - density[i];
+    return { active, probability };
+  });
+}
+
 /**
- * The test's oracle, a brute force independent of the strata: every one of the 2ⁿ sets A of
- * active features weighted by its exact probability, the loss given A on the product midpoint rule
- * over [0, 1]^|A| with ⌊points^{1/|A|}⌋ nodes per active feature (n ≤ 12).
+ * Every pattern of sets of size k, each active with probability p: correlated, the whole set;
+ * anticorrelated, one member chosen uniformly (the paper's convention, O3).
  */
-function subsetMidpointLoss(
+function setPatterns(
+  correlation: "correlated" | "anticorrelated",
+  setCount: number,
+  k: number,
+  p: number,
+): Pattern[] {
+  let patterns: Pattern[] = [{ active: [], probability: 1 }];
+  for (let s = 0; s < setCount; s++) {
+    const members = Array.from({ length: k }, (_, j) => s * k + j);
+    const choices = correlation === "correlated"
+      ? [{ add: members, probability: p }]
+      : members.map((i) => ({ add: [i], probability: p / k }));
+    patterns = patterns.flatMap((pattern) => [
+      { active: pattern.active, probability: pattern.probability * (1 - p) },
+      ...choices.map((choice) => ({
+        active: [...pattern.active, ...choice.add],
+        probability: pattern.probability * choice.probability,
+      })),
+    ]);
+  }
+  return patterns;
+}
+
+/**
+ * The test's oracle, a brute force independent of the strata: every pattern weighted by its
+ * probability, the loss given its active features on the product midpoint rule over [0, 1]^|A|
+ * with ⌊points^{1/|A|}⌋ nodes per active feature.
+ */
+function patternMidpointLoss(
   W: ArrayLike<number>,
   bias: ArrayLike<number>,
   m: number,
   importance: ArrayLike<number>,
-  density: ArrayLike<number>,
+  patterns: readonly Pattern[],
   points = 4096,
 ): number {
   const n = importance.length;
-  if (n > 12) throw new RangeError(`subsetMidpointLoss needs n <= 12 (got ${n})`);
-  if (W.length !== m * n || bias.length !== n || density.length !== n) {
-    throw new RangeError("subsetMidpointLoss: W, bias, importance or density has a wrong size");
-  }
   const gram = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < n; k++) {
@@ -125,13 +254,7 @@ function subsetMidpointLoss(
     return loss;
   };
   let total = 0;
-  for (let mask = 0; mask < 1 << n; mask++) {
-    let probability = 1;
-    const active: number[] = [];
-    for (let i = 0; i < n; i++) {
-      probability *= mask & (1 << i) ? density[i] : 1 - density[i];
-      if (mask & (1 << i)) active.push(i);
-    }
+  for (const { active, probability } of patterns) {
     if (probability === 0) continue;
     const nodes = Math.max(1, Math.floor(points ** (1 / Math.max(1, active.length)) + 1e-9));
     const count = nodes ** active.length;
