@@ -43,3 +43,21 @@ export function angleGaps(W: ArrayLike<number>, n: number, features: readonly nu
     k + 1 < angles.length ? angles[k + 1] - angle : 360 + angles[0] - angle
   );
 }
+
+/**
+ * The 2-D directions W_i (m = 2) in the paper's canonical orientation: rotated so that the first
+ * non-zero column points along +x, and reflected so that the next column off that axis lies
+ * above it. Rotations and reflections leave the loss unchanged, so solutions of restarts and
+ * densities can be compared by eye.
+ */
+export function canonicalDirections(W: ArrayLike<number>, n: number): [number, number][] {
+  const columns = Array.from({ length: n }, (_, i): [number, number] => [W[i], W[n + i]]);
+  const reference = columns.find(([x, y]) => Math.hypot(x, y) > 1e-9);
+  if (reference === undefined) return columns;
+  const angle = Math.atan2(reference[1], reference[0]);
+  const [c, s] = [Math.cos(angle), Math.sin(angle)];
+  const rotated = columns.map(([x, y]): [number, number] => [c * x + s * y, -s * x + c * y]);
+  const scale = Math.max(...rotated.map(([x, y]) => Math.hypot(x, y)));
+  const off = rotated.find(([, y]) => Math.abs(y) > 1e-6 * scale);
+  return off !== undefined && off[1] < 0 ? rotated.map(([x, y]) => [x, -y]) : rotated;
+}

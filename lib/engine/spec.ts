@@ -191,11 +191,15 @@ export function modelName(model: ModelSpec): ModelName {
 }
 
 /**
- * The notebook's geometric sweeps: base^−t for t = linspace(0, 1, count), from 1 down to 1/base
- * (`20 ** -linspace(0, 1, k)` densities, `100 ** -linspace(0, 1, n)` importances).
+ * The notebook's geometric sweeps: base^−t for t = linspace(from, to, count), by default from 1
+ * down to 1/base (`20 ** -linspace(0, 1, k)` densities, `100 ** -linspace(0, 1, n)` importances;
+ * ARENA's correlated densities `400 ** -linspace(0.5, 1, 5)`).
  */
-export function powerSweep(base: number, count: number): number[] {
-  return Array.from({ length: count }, (_, t) => base ** -(count === 1 ? 0 : t / (count - 1)));
+export function powerSweep(base: number, count: number, from = 0, to = 1): number[] {
+  return Array.from(
+    { length: count },
+    (_, t) => base ** -(count === 1 ? from : from + (to - from) * t / (count - 1)),
+  );
 }
 
 /** `count` log-spaced values from `from` to `to` inclusive (the phase and perturbation grids). */

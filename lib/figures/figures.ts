@@ -30,8 +30,8 @@ export interface GramPanel {
   title: string;
   /** The n×n matrix WᵀW, row-major: gram[i][j] = W_i·W_j. */
   gram: readonly (readonly number[])[];
-  /** The bias b ∈ R^n. */
-  bias: readonly number[];
+  /** The bias b ∈ R^n, drawn as a strip beside the matrix (none when absent). */
+  bias?: readonly number[];
 }
 
 /** One panel of {@link featureNormBarsFigure}: per-feature norms and superposition. */
@@ -305,13 +305,14 @@ function frameChart(
 /**
  * Small multiples of feature directions in a 2-D hidden space (the paper's intro figure):
  * each feature i is a line from the origin to W_i with a dot at the tip, coloured by its `shade`
- * (darker = higher; the intro colours by importance I_i), over a faint unit circle, with a ramp
- * legend titled `legend`. All panels share one
- * scale, on which max(1, max‖W_i‖) reaches the panel's edge.
+ * over a faint unit circle. With a string `legend`, shade is a value (darker = higher; the intro
+ * colours by importance I_i) under a ramp legend of that title; with a list of names, shade is
+ * the index of the feature's category (e.g. its correlated set), under a swatch legend. All
+ * panels share one scale, on which max(1, max‖W_i‖) reaches the panel's edge.
  */
 export function featureDirectionsFigure(
   panels: readonly DirectionsPanel[],
-  legend = "importance Iᵢ",
+  legend: string | readonly string[] = "importance Iᵢ",
 ): string {
   requirePanels(panels, "featureDirectionsFigure");
   for (const { title, directions, shade } of panels) {
@@ -319,10 +320,13 @@ export function featureDirectionsFigure(
   }
   const [lowest, highest] = d3.extent(panels.flatMap((panel) => panel.shade));
   // Viridis from yellow-green (lowest) to dark purple (highest).
-  const shadeColor = d3.scaleSequential(
+  const ramp = d3.scaleSequential(
     lowest < highest ? [lowest, highest] : [0, highest],
     (t: number) => d3.interpolateViridis(0.85 * (1 - t)),
   );
+  const categoryColor = (category: number): string =>
+    d3.schemeTableau10[category % d3.schemeTableau10.length];
+  const shadeColor = typeof legend === "string" ? ramp : categoryColor;
   const norms = panels.flatMap((panel) => panel.directions.map(([x, y]) => Math.hypot(x, y)));
   const half = PANEL_SIZE / 2;
   const scale = (half - 6) / Math.max(1, ...norms);
@@ -354,29 +358,28 @@ export function featureDirectionsFigure(
       append(origin, "circle", { class: "feature-tip", cx: tip.x, cy: tip.y, r: 3.5, fill: color });
     }
   });
-  drawRampLegend(
-    root,
-    MARGIN,
-    legendTop,
-    legend,
-    shadeColor.domain(),
-    shadeColor,
-  );
+  if (typeof legend === "string") {
+    drawRampLegend(root, MARGIN, legendTop, legend, ramp.domain(), ramp);
+  } else {
+    const swatches = legend.map((label, category) => ({ label, color: categoryColor(category) }));
+    drawSwatchLegend(root, MARGIN, legendTop + 8, swatches);
+  }
   return serialize(root);
 }
 
 /**
- * Heatmaps of WᵀW (n×n, entry (i, j) = W_i·W_j), one panel per model, each with its bias b
- * as a column strip on the right. Diverging colour scale centred at 0, clamped to −1..1
- * (red negative, white 0, blue positive).
+ * Heatmaps of an n×n matrix per model, by default WᵀW (entry (i, j) = W_i·W_j), each with its
+ * bias b as a column strip on the right when given. Diverging colour scale centred at 0, clamped
+ * to −1..1 (red negative, white 0, blue positive). `label` names the matrix.
  */
-export function gramHeatmapFigure(panels: readonly GramPanel[]): string {
+export function gramHeatmapFigure(panels: readonly GramPanel[], label = "WᵀW"): string {
   requirePanels(panels, "gramHeatmapFigure");
   const color = d3.scaleDiverging([-1, 0, 1], d3.interpolateRdBu).clamp(true).unknown("#888888");
   const mostFeatures = Math.max(...panels.map((panel) => panel.gram.length));
+  const withBias = panels.some((panel) => panel.bias !== undefined);
   const stripLeft = PANEL_SIZE + 6;
-  const stripWidth = Math.max(PANEL_SIZE / mostFeatures, 8);
-  const panelWidth = stripLeft + stripWidth;
+  const stripWidth = withBias ? Math.max(PANEL_SIZE / mostFeatures, 8) : 0;
+  const panelWidth = withBias ? stripLeft + stripWidth : PANEL_SIZE;
 
   const document = newDocument();
   const legendTop = TITLE_HEIGHT + PANEL_SIZE + 28;
@@ -387,7 +390,7 @@ export function gramHeatmapFigure(panels: readonly GramPanel[]): string {
   );
   drawPanelRow(root, panels, panelWidth, (group, panel) => {
     const n = panel.gram.length;
-    requireLength(panel.bias.length, n, `${panel.title}: bias`);
+    if (panel.bias !== undefined) requireLength(panel.bias.length, n, `${panel.title}: bias`);
     const cell = px(PANEL_SIZE / n);
     group.attr("shape-rendering", "crispEdges");
     panel.gram.forEach((row, i) => {
@@ -403,7 +406,7 @@ export function gramHeatmapFigure(panels: readonly GramPanel[]): string {
         });
       });
     });
-    panel.bias.forEach((value, i) => {
+    panel.bias?.forEach((value, i) => {
       const position = { x: px(stripLeft), y: px(i * cell) };
       append(group, "rect", {
         class: "bias-cell",
@@ -413,11 +416,13 @@ export function gramHeatmapFigure(panels: readonly GramPanel[]): string {
         fill: color(value),
       });
     });
-    const label = { y: PANEL_SIZE + 16, "text-anchor": "middle" };
-    append(group, "text", { ...label, x: PANEL_SIZE / 2 }).text("WᵀW");
-    append(group, "text", { ...label, x: px(stripLeft + stripWidth / 2) }).text("b");
+    const under = { y: PANEL_SIZE + 16, "text-anchor": "middle" };
+    append(group, "text", { ...under, x: PANEL_SIZE / 2 }).text(label);
+    if (panel.bias !== undefined) {
+      append(group, "text", { ...under, x: px(stripLeft + stripWidth / 2) }).text("b");
+    }
   });
-  drawRampLegend(root, MARGIN, legendTop, "WᵀW and b", [-1, 1], color);
+  drawRampLegend(root, MARGIN, legendTop, withBias ? `${label} and b` : label, [-1, 1], color);
   return serialize(root);
 }
 

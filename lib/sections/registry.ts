@@ -5,6 +5,7 @@
  * `deno task figures`, the report, the tests of every check and the README's tables follow.
  */
 import { basic } from "./basic.ts";
+import { correlated } from "./correlated.ts";
 import { geometry } from "./geometry.ts";
 import { intro } from "./intro.ts";
 import { nonuniform } from "./nonuniform.ts";
@@ -12,7 +13,14 @@ import { phase } from "./phase.ts";
 import type { Section } from "./section.ts";
 
 /** The sections, in paper order. */
-export const SECTIONS: readonly Section[] = [intro, basic, phase, geometry, nonuniform];
+export const SECTIONS: readonly Section[] = [
+  intro,
+  basic,
+  phase,
+  geometry,
+  nonuniform,
+  correlated,
+];
 
 /** The section called `name`. */
 export function sectionNamed(name: string): Section {

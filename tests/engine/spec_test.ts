@@ -6,6 +6,7 @@ import {
   linearModel,
   modelName,
   paramLayout,
+  powerSweep,
   reluHiddenModel,
   reluOutputModel,
   weightMatrix,
@@ -25,6 +26,14 @@ Deno.test("weightMatrix() and biasVector() read [W₁ | W₂ | b] as paramLayout
     const bias = model.tied ? [6, 7, 8] : [12, 13, 14];
     assert.deepEqual([...biasVector(model, params)], bias);
   }
+});
+
+Deno.test("powerSweep() is base^−linspace(from, to, count)", () => {
+  assert.deepEqual(powerSweep(4, 3), [1, 0.5, 0.25]);
+  const arena = powerSweep(400, 5, 0.5, 1);
+  assert.equal(arena.length, 5);
+  assert.ok(Math.abs(arena[0] - 0.05) < 1e-12 && Math.abs(arena[4] - 0.0025) < 1e-12, `${arena}`);
+  assert.ok(Math.abs(arena[2] - 400 ** -0.75) < 1e-12);
 });
 
 Deno.test("geometricImportance() is ratio^i from 1", () => {

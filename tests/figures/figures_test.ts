@@ -158,10 +158,35 @@ Deno.test("featureDirectionsFigure() colours features by their shade, titled by 
   assert.match(featureDirectionsFigure([directionsPanels[1]], "density pᵢ"), /density pᵢ/);
 });
 
+Deno.test("featureDirectionsFigure() colours categories with one colour each and a swatch per name", () => {
+  const panel = {
+    title: "sets",
+    directions: [[1, 0], [0, 1], [-1, 0], [0, -1]] as [number, number][],
+    shade: [0, 0, 1, 1],
+  };
+  const doc = parseSvg(featureDirectionsFigure([panel], ["set 1", "set 2"]));
+  const strokes = [...doc.querySelectorAll("line.feature")].map((line) =>
+    line.getAttribute("stroke")
+  );
+  assert.equal(new Set(strokes).size, 2);
+  const swatches = [...doc.querySelectorAll("g.legend rect")].map((rect) =>
+    rect.getAttribute("fill")
+  );
+  assert.deepEqual(new Set(swatches), new Set(strokes));
+  const labels = [...doc.querySelectorAll("g.legend text")].map((text) => text.textContent);
+  assert.deepEqual(labels, ["set 1", "set 2"]);
+});
+
 Deno.test("gramHeatmapFigure() draws n×n cells and n bias cells per panel", () => {
   const svg = gramHeatmapFigure(gramPanels);
   assert.deepEqual(countPerPanel(svg, "rect.gram-cell"), [36, 16]);
   assert.deepEqual(countPerPanel(svg, "rect.bias-cell"), [6, 4]);
+  const withoutBias = gramHeatmapFigure(
+    gramPanels.map(({ title, gram }) => ({ title, gram })),
+    "cos",
+  );
+  assert.deepEqual(countPerPanel(withoutBias, "rect.bias-cell"), [0, 0]);
+  assert.ok(withoutBias.includes(">cos<"));
 });
 
 Deno.test("gramHeatmapFigure() centres its colours at 0 and clamps to −1..1", () => {
