@@ -11,6 +11,22 @@ function lcg(seed: number): () => number {
   return () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
 }
 
+/**
+ * A reproducible model: W (m×n) with entries U[−width/2, width/2] and biases (u − shift)·scale,
+ * u ~ U[0, 1].
+ */
+function randomModel(
+  seed: number,
+  n: number,
+  m: number,
+  { width, shift, scale }: { width: number; shift: number; scale: number },
+): { W: number[]; bias: number[] } {
+  const random = lcg(seed);
+  const W = Array.from({ length: m * n }, () => (random() - 0.5) * width);
+  const bias = Array.from({ length: n }, () => (random() - shift) * scale);
+  return { W, bias };
+}
+
 Deno.test("integrateReluSquare is ∫₀¹ (ct + y − ReLU(gt + e))² dt", () => {
   const cases = [
     [1, 0, 1, 0],
@@ -45,11 +61,9 @@ Deno.test("stratifiedReluOutputLoss: the antipodal pair's p²/3 (O17) and exact 
 });
 
 Deno.test("stratifiedReluOutputLoss equals a brute force over all 2ⁿ active sets (n = 8)", () => {
-  const random = lcg(7);
   const n = 8;
   const m = 3;
-  const W = Array.from({ length: m * n }, () => (random() - 0.5) * 1.5);
-  const bias = Array.from({ length: n }, () => (random() - 0.6) * 0.5);
+  const { W, bias } = randomModel(7, n, m, { width: 1.5, shift: 0.6, scale: 0.5 });
   const importance = Array.from({ length: n }, (_, i) => 0.7 ** i);
   // Low density: the exact strata k ≤ 2 carry nearly all the loss; tight agreement.
   for (const p of [0.05, 0.01, 0.001]) {
@@ -105,11 +119,9 @@ Deno.test("stratifiedReluOutputLoss is deterministic and checks its sizes", () =
 });
 
 Deno.test("stratifiedReluOutputLoss over correlated and anticorrelated sets equals a brute force", () => {
-  const random = lcg(11);
   const n = 6;
   const m = 2;
-  const W = Array.from({ length: m * n }, () => (random() - 0.5) * 2);
-  const bias = Array.from({ length: n }, () => (random() - 0.7) * 0.4);
+  const { W, bias } = randomModel(11, n, m, { width: 2, shift: 0.7, scale: 0.4 });
   const importance = Array(n).fill(1);
   const cases = [
     { correlation: "correlated", setSize: 2, p: 0.05, tolerance: 1e-3 },
@@ -139,11 +151,9 @@ Deno.test("stratifiedReluOutputLoss over correlated and anticorrelated sets equa
 });
 
 Deno.test("stratifiedReluOutputLoss agrees with the trainer's data generator on its sets", () => {
-  const random = lcg(5);
   const n = 6;
   const m = 2;
-  const W = Array.from({ length: m * n }, () => (random() - 0.5) * 2);
-  const bias = Array.from({ length: n }, () => (random() - 0.7) * 0.4);
+  const { W, bias } = randomModel(5, n, m, { width: 2, shift: 0.7, scale: 0.4 });
   const importance = Array.from({ length: n }, (_, i) => 0.9 ** i);
   for (const correlation of ["correlated", "anticorrelated"] as const) {
     const data = { ...INDEPENDENT_DATA, correlation, setSize: 3 };
