@@ -15,7 +15,7 @@ import { representedFeatures } from "../analysis/geometry.ts";
 import { featureNorms, gram, superposition } from "../analysis/metrics.ts";
 import { linearExpectedLoss, linearOptimum } from "../analysis/theory.ts";
 import { reluOutputExpectedLosses } from "../analysis/loss.ts";
-import { selectBest, selectedInstances } from "../engine/result.ts";
+import { selectedInstances } from "../engine/result.ts";
 import {
   biasVector,
   geometricImportance,
@@ -41,6 +41,7 @@ import {
   numbers,
   SCALE_TRAINING,
   type ScaleTraining,
+  scoredExperiment,
   type Section,
   type SectionSettings,
   type Trained,
@@ -183,16 +184,7 @@ function expectedLosses({ run, result }: Trained): number[] {
 
 /** A trained run with its restarts scored by expected loss and the best of each selected. */
 function scored(experiment: string, trained: Trained): ContractExperiment {
-  const { run, result } = trained;
-  const losses = expectedLosses(trained);
-  const configs = run.instances.map((instance) => instance.config);
-  return {
-    experiment,
-    run,
-    result,
-    loss: losses.map((loss) => loss / run.model.n),
-    selected: selectBest(configs, losses, result.finite),
-  };
+  return scoredExperiment(experiment, trained, expectedLosses(trained));
 }
 
 /** The selected model of each density of a scored run, with what the checks and figures use. */

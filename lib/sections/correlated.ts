@@ -14,7 +14,7 @@
  */
 import { canonicalDirections, featureCosine, representedFeatures } from "../analysis/geometry.ts";
 import { reluOutputExpectedLosses } from "../analysis/loss.ts";
-import { selectBest, selectedInstances } from "../engine/result.ts";
+import { selectedInstances } from "../engine/result.ts";
 import {
   type Correlation,
   type DataSpec,
@@ -37,6 +37,7 @@ import {
   numbers,
   SCALE_TRAINING,
   type ScaleTraining,
+  scoredExperiment,
   type Section,
   type SectionSettings,
   type Trained,
@@ -121,21 +122,13 @@ export function correlatedRun(
   return notebookRun(reluOutputModel(n, m), points, { ...settings, seed, data });
 }
 
-/**
- * The restarts of a trained experiment scored by their expected loss, the best of each
- * configuration selected: its contract experiment.
- */
-function scored(name: string, { run, result }: Trained): ContractExperiment {
-  const losses = reluOutputExpectedLosses(run, result);
-  const configs = run.instances.map((instance) => instance.config);
-  return {
-    experiment: name,
-    run,
-    result,
-    loss: losses.map((loss) => loss / run.model.n),
-    selected: selectBest(configs, losses, result.finite),
-  };
+/** A trained experiment with its restarts scored by expected loss and the best of each selected. */
+function scored(name: string, trained: Trained): ContractExperiment {
+  return scoredExperiment(name, trained, reluOutputExpectedLosses(trained.run, trained.result));
 }
+
+/** 0, 1, …, count − 1. */
+const range = (count: number) => Array.from({ length: count }, (_, i) => i);
 
 /** The selected model of each density of an experiment: its W and the cosines of its features. */
 function selectedModels(
@@ -148,8 +141,7 @@ function selectedModels(
     const W = weightMatrix(run.model, result.params[k]);
     const cosine = (i: number, j: number) => featureCosine(W, m, n, i, j);
     const set = (i: number) => Math.floor(i / experiment.setSize);
-    const partners = (i: number) =>
-      Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && set(j) === set(i));
+    const partners = (i: number) => range(n).filter((j) => j !== i && set(j) === set(i));
     return [{
       density: run.instances[k].density[0],
       W,
@@ -162,8 +154,6 @@ function selectedModels(
 }
 
 type Model = ReturnType<typeof selectedModels>[number];
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** Correlated sets (partner cosine > 0.9) that have collapsed onto one direction. */
 function collapsedSets(model: Model, n: number): number {

@@ -30,7 +30,7 @@
 import { aggregatePhase, type ExtraFeaturePhase, featureFate } from "../analysis/phase.ts";
 import { reluOutputExpectedLosses } from "../analysis/loss.ts";
 import { superpositionBoundary, theoreticalPhase } from "../analysis/theory.ts";
-import { selectBest, type TrainResult } from "../engine/result.ts";
+import type { TrainResult } from "../engine/result.ts";
 import {
   logSpace,
   notebookRun,
@@ -46,6 +46,7 @@ import {
   type Figure,
   SCALE_TRAINING,
   type ScaleTraining,
+  scoredExperiment,
   type Section,
   type SectionSettings,
   trainedRun,
@@ -298,7 +299,8 @@ export const phase: Section<PhaseSettings> = {
     const figures: Figure[] = [];
     const checks: Check[] = [];
     const experiments = PHASE_SHAPES.map(({ n, m, experiment }) => {
-      const { run, result } = trainedRun(trained, experiment);
+      const trainedShape = trainedRun(trained, experiment);
+      const { run, result } = trainedShape;
       const losses = reluOutputExpectedLosses(run, result);
       const shapeCells = phaseCells(run, result, losses, ratios, densities);
       cells.push(...shapeCells);
@@ -310,17 +312,7 @@ export const phase: Section<PhaseSettings> = {
         svg: phaseDiagramFigure(phasePanels(shapeCells, ratios, densities)),
       });
       checks.push(...phaseChecks(shapeCells, `phase_${experiment}`));
-      return {
-        experiment,
-        run,
-        result,
-        loss: losses.map((loss) => loss / n),
-        selected: selectBest(
-          run.instances.map((instance) => instance.config),
-          losses,
-          result.finite,
-        ),
-      };
+      return scoredExperiment(experiment, trainedShape, losses);
     });
     return {
       experiments,

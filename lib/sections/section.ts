@@ -10,7 +10,7 @@
  * whether it passes. The runner (runner.ts) trains or loads every run, calls `analyse`, writes
  * everything atomically and reports; the tests run the same checks, so no claim is written twice.
  */
-import type { TrainResult } from "../engine/result.ts";
+import { selectBest, type TrainResult } from "../engine/result.ts";
 import type { OptimizerSpec, RunSpec } from "../engine/spec.ts";
 import { NOTEBOOK_BATCH, NOTEBOOK_OPTIMIZER } from "../engine/spec.ts";
 import type { ContractExperiment, Row, TableSpec } from "../io/tables.ts";
@@ -120,6 +120,25 @@ export function trainedRun(trained: TrainedRuns, name: string): Trained {
   const run = trained.get(name);
   if (!run) throw new Error(`no trained run named "${name}"`);
   return run;
+}
+
+/**
+ * A trained run as the contract's tables show it, its restarts scored by their per-instance
+ * expected losses L_k (paper normalisation, NaN where not finite): the `loss` column is L_k / n
+ * (the notebook's), and the restart of lowest L_k is selected in each configuration.
+ */
+export function scoredExperiment(
+  experiment: string,
+  { run, result }: Trained,
+  losses: readonly number[],
+): ContractExperiment {
+  return {
+    experiment,
+    run,
+    result,
+    loss: losses.map((loss) => loss / run.model.n),
+    selected: selectBest(run.instances.map((instance) => instance.config), losses, result.finite),
+  };
 }
 
 /** Formats numbers for a check's `measured` text: 3 significant digits, joined by ", ". */
