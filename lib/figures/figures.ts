@@ -561,12 +561,13 @@ export function xyChart(options: XyChartOptions): string {
     document,
     width: options.width ?? 640,
     height: options.height ?? 400,
-    marginLeft: 56,
+    marginLeft: 64,
     marginRight: rules.length > 0 ? 150 : 32,
     marginBottom: 42,
     grid: true,
     x: axisOptions(logX, options.xLabel),
-    y: axisOptions(logY, options.yLabel),
+    // The label clears tick labels as wide as "0.0003".
+    y: { ...axisOptions(logY, options.yLabel), labelOffset: 54 },
     color: { domain: names, range: colors },
     marks: [
       Plot.ruleY(rules, { y: "y", stroke: "#999", strokeDasharray: "4,3" }),
