@@ -6,6 +6,7 @@
  */
 import { basic } from "./basic.ts";
 import { correlated } from "./correlated.ts";
+import { dynamics } from "./dynamics.ts";
 import { geometry } from "./geometry.ts";
 import { intro } from "./intro.ts";
 import { nonuniform } from "./nonuniform.ts";
@@ -20,6 +21,7 @@ export const SECTIONS: readonly Section[] = [
   geometry,
   nonuniform,
   correlated,
+  dynamics,
 ];
 
 /** The section called `name`. */

@@ -37,12 +37,20 @@ function trainedAtQuickScale(section: Section): Promise<Map<string, Trained>> {
   return trainedSections.get(name)!;
 }
 
-/** The same runs with every parameter zero: a model that learned nothing. */
+/** The same runs with every parameter zero, at the end and at every snapshot: a model that learned nothing. */
 function zeroed(trained: Map<string, Trained>): Map<string, Trained> {
+  const zeros = (params: Float64Array[]) => params.map((p) => new Float64Array(p.length));
   return new Map(
     [...trained].map(([name, { run, result }]) => [name, {
       run,
-      result: { ...result, params: result.params.map((params) => new Float64Array(params.length)) },
+      result: {
+        ...result,
+        params: zeros(result.params),
+        snapshots: result.snapshots.map((snapshot) => ({
+          ...snapshot,
+          params: zeros(snapshot.params),
+        })),
+      },
     }]),
   );
 }
