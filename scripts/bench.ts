@@ -19,8 +19,8 @@
  */
 import { fileURLToPath } from "node:url";
 import type { ParseArgsOptionsConfig } from "node:util";
+import { median } from "../lib/analysis/stats.ts";
 import {
-  median,
   peakMemoryBytes,
   stepFlops,
   type Workload,

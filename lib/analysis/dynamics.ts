@@ -7,6 +7,7 @@
  */
 import { featureCosine } from "./geometry.ts";
 import { featureDimensionality, featureNorms } from "./metrics.ts";
+import { median } from "./stats.ts";
 
 /** A model over training: at each snapshot step t its loss L(t), D_i(t) and ‖W_i(t)‖. */
 export interface Trajectory {
@@ -78,10 +79,10 @@ export function motionInLossDrops(trajectory: Trajectory): number {
     for (let i = 0; i < n; i++) sum += Math.abs(dimensionality[k + 1][i] - dimensionality[k][i]);
     return sum;
   });
-  const median = [...slopes].sort((a, b) => a - b)[Math.floor(slopes.length / 2)];
   const total = motion.reduce((sum, value) => sum + value, 0);
-  const inDrops = motion.reduce((sum, value, k) => sum + (slopes[k] > median ? value : 0), 0);
-  return total > 0 ? inDrops / total : NaN;
+  if (!(total > 0)) return NaN;
+  const middle = median(slopes);
+  return motion.reduce((sum, value, k) => sum + (slopes[k] > middle ? value : 0), 0) / total;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * @module
  * What `deno task bench` measures: the notebook's three sweep workloads as run specs, the dense
- * multiply-add count of one training step, the median, and the process's peak memory.
+ * multiply-add count of one training step, and the process's peak memory.
  */
 import { NOTEBOOK_BATCH, notebookRun, powerSweep, reluOutputModel, type RunSpec } from "./spec.ts";
 
@@ -54,13 +54,6 @@ export function workloadRun(workload: Workload, steps: number, batch = NOTEBOOK_
  */
 export function stepFlops(n: number, m: number, batch: number): number {
   return 2 * 5 * batch * n * m;
-}
-
-/** The median of a non-empty list (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /**

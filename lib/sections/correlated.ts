@@ -35,6 +35,7 @@ import {
   type Check,
   type NamedRun,
   numbers,
+  range,
   SCALE_TRAINING,
   type ScaleTraining,
   scoredExperiment,
@@ -126,9 +127,6 @@ export function correlatedRun(
 function scored(name: string, trained: Trained): ContractExperiment {
   return scoredExperiment(name, trained, reluOutputExpectedLosses(trained.run, trained.result));
 }
-
-/** 0, 1, …, count − 1. */
-const range = (count: number) => Array.from({ length: count }, (_, i) => i);
 
 /** The selected model of each density of an experiment: its W and the cosines of its features. */
 function selectedModels(

@@ -22,6 +22,7 @@ import {
 } from "../analysis/dynamics.ts";
 import { featureCosine } from "../analysis/geometry.ts";
 import { reluOutputExpectedLosses, stratifiedReluOutputLoss } from "../analysis/loss.ts";
+import { median } from "../analysis/stats.ts";
 import {
   biasVector,
   type DataSpec,
@@ -38,6 +39,7 @@ import {
   type Check,
   type NamedRun,
   numbers,
+  range,
   SCALE_TRAINING,
   type ScaleTraining,
   scoredExperiment,
@@ -166,16 +168,6 @@ function trajectoryRows(runName: string, restarts: readonly Trajectory[]): Row[]
       }))
     )
   );
-}
-
-/** 0, 1, …, count − 1. */
-const range = (count: number) => Array.from({ length: count }, (_, i) => i);
-
-/** The median of non-empty `values`. */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Energy levels, per restart: whether it ends in digons and its motion's share in the drops. */

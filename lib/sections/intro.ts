@@ -20,6 +20,7 @@ import { densityLabel, featureDirectionsFigure } from "../figures/figures.ts";
 import {
   type Check,
   numbers,
+  range,
   SCALE_TRAINING,
   type ScaleTraining,
   type Section,
@@ -84,8 +85,6 @@ function nearest(models: readonly IntroModel[], p: number): IntroModel {
   const distance = (model: IntroModel) => Math.abs(Math.log(model.density / p));
   return models.reduce((best, model) => distance(model) < distance(best) ? model : best);
 }
-
-const range = (count: number) => Array.from({ length: count }, (_, i) => i);
 
 /** The claims of §2 about the opening figure, measured on the selected models. */
 function introChecks(models: readonly IntroModel[]): Check[] {

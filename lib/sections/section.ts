@@ -141,6 +141,11 @@ export function scoredExperiment(
   };
 }
 
+/** 0, 1, …, count − 1. */
+export function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i);
+}
+
 /** Formats numbers for a check's `measured` text: 3 significant digits, joined by ", ". */
 export function numbers(values: readonly number[], digits = 3): string {
   return values.map((value) => Number(value.toPrecision(digits)).toString()).join(", ");

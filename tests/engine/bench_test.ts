@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { median, stepFlops, workloadRun, WORKLOADS } from "../../lib/engine/bench.ts";
+import { stepFlops, workloadRun, WORKLOADS } from "../../lib/engine/bench.ts";
 import { assertClose } from "../helpers.ts";
 
 const BENCH = fileURLToPath(new URL("../../scripts/bench.ts", import.meta.url));
@@ -37,11 +37,6 @@ Deno.test("workloadRun() follows the notebook's sweep: density 20^(-k/(K-1)), im
   assertClose(run.instances[6].density[19], 0.05, 1e-12, "last density");
   assertClose(run.instances[3].density[0], 20 ** -0.5, 1e-12, "middle density");
   assert.ok(run.instances.every((instance) => instance.importance.every((v) => v === 1)));
-});
-
-Deno.test("median() takes the middle value, or the mean of the middle two", () => {
-  assert.equal(median([3, 1, 2]), 2);
-  assert.equal(median([4, 1, 3, 2]), 2.5);
 });
 
 Deno.test("bench --json prints one array of rows with every field", async () => {
