@@ -4,6 +4,7 @@
  * under `lib/sections/`, its entry here, a three-line `scripts/<name>.ts` and a `deno task`;
  * `deno task figures`, the report, the tests of every check and the README's tables follow.
  */
+import { adversarial } from "./adversarial.ts";
 import { basic } from "./basic.ts";
 import { correlated } from "./correlated.ts";
 import { dynamics } from "./dynamics.ts";
@@ -22,6 +23,7 @@ export const SECTIONS: readonly Section[] = [
   nonuniform,
   correlated,
   dynamics,
+  adversarial,
 ];
 
 /** The section called `name`. */
