@@ -10,6 +10,7 @@ import { correlated } from "./correlated.ts";
 import { dynamics } from "./dynamics.ts";
 import { geometry } from "./geometry.ts";
 import { intro } from "./intro.ts";
+import { l1 } from "./l1.ts";
 import { nonuniform } from "./nonuniform.ts";
 import { phase } from "./phase.ts";
 import type { Section } from "./section.ts";
@@ -24,6 +25,7 @@ export const SECTIONS: readonly Section[] = [
   correlated,
   dynamics,
   adversarial,
+  l1,
 ];
 
 /** The section called `name`. */
