@@ -133,12 +133,18 @@ export function dynamicsRun(
   });
 }
 
+/** Restart k's W at every snapshot after the first step (the trajectory's time axis). */
+function snapshotWeights({ run, result }: Trained, k: number): Float64Array[] {
+  return result.snapshots.filter((snapshot) => snapshot.step > 0)
+    .map((snapshot) => weightMatrix(run.model, snapshot.params[k]));
+}
+
 /** Every restart's trajectory: D_i, ‖W_i‖ and the expected loss / n at each snapshot. */
 function trajectories({ run, result }: Trained): Trajectory[] {
   const { m, n } = run.model;
   const snapshots = result.snapshots.filter((snapshot) => snapshot.step > 0);
   return run.instances.map((instance, k) => {
-    const weights = snapshots.map((snapshot) => weightMatrix(run.model, snapshot.params[k]));
+    const weights = snapshotWeights({ run, result }, k);
     const loss = snapshots.map((snapshot, t) =>
       stratifiedReluOutputLoss(
         weights[t],
@@ -183,12 +189,11 @@ function energyLevels(restarts: readonly Trajectory[]) {
 }
 
 /** Correlated sets, per restart: the within/across-set cosines over training and the end state. */
-function correlatedStages({ run, result }: Trained, restarts: readonly Trajectory[]) {
-  const { m, n } = run.model;
+function correlatedStages(trained: Trained, restarts: readonly Trajectory[]) {
+  const { m, n } = trained.run.model;
   const setSize = CORRELATED_SETS.data.setSize;
-  const snapshots = result.snapshots.filter((snapshot) => snapshot.step > 0);
   return restarts.map((trajectory, k) => {
-    const weights = snapshots.map((snapshot) => weightMatrix(run.model, snapshot.params[k]));
+    const weights = snapshotWeights(trained, k);
     const cosines = weights.map((W) => setCosines(W, m, n, setSize));
     const final = weights[weights.length - 1];
     const octahedron = antipodalAcrossSets(final, m, n, setSize);
