@@ -3,7 +3,14 @@
  * What `deno task bench` measures: the notebook's three sweep workloads as run specs, the dense
  * multiply-add count of one training step, and the process's peak memory.
  */
-import { NOTEBOOK_BATCH, notebookRun, powerSweep, reluOutputModel, type RunSpec } from "./spec.ts";
+import {
+  densitySweep,
+  NOTEBOOK_BATCH,
+  notebookRun,
+  powerSweep,
+  reluOutputModel,
+  type RunSpec,
+} from "./spec.ts";
 
 /**
  * A benchmark workload: a ReLU-output model with `instances` instances, and the training steps of
@@ -36,10 +43,7 @@ export const WORKLOADS: readonly Workload[] = [
  */
 export function workloadRun(workload: Workload, steps: number, batch = NOTEBOOK_BATCH): RunSpec {
   const { n, m, instances } = workload;
-  const points = powerSweep(20, instances).map((p) => ({
-    importance: Array<number>(n).fill(1),
-    density: Array<number>(n).fill(p),
-  }));
+  const points = densitySweep(Array<number>(n).fill(1), powerSweep(20, instances));
   return notebookRun(reluOutputModel(n, m), points, { steps, batch });
 }
 

@@ -221,6 +221,20 @@ export interface SweepPoint {
 }
 
 /**
+ * One point per density p of `densities`, in order: importance I (copied per point) and the
+ * uniform density vector p_i = p for i = 0 … n−1, n = |I|.
+ */
+export function densitySweep(
+  importance: readonly number[],
+  densities: readonly number[],
+): SweepPoint[] {
+  return densities.map((p) => ({
+    importance: [...importance],
+    density: Array<number>(importance.length).fill(p),
+  }));
+}
+
+/**
  * Instances for a sweep with best-of-k: each point gets `restarts` instances with distinct seeds,
  * seed_k = instanceSeed(runSeed, k), sharing the point's index as `config`.
  */

@@ -18,6 +18,7 @@ import { reluOutputExpectedLosses } from "../analysis/loss.ts";
 import { selectedInstances } from "../engine/result.ts";
 import {
   biasVector,
+  densitySweep,
   geometricImportance,
   linearModel,
   type ModelSpec,
@@ -98,7 +99,7 @@ function densitySweepRun(
   training: SweepTraining,
   fanInstances = densities.length,
 ): RunSpec {
-  const points = densities.map((p) => ({ importance, density: Array<number>(model.n).fill(p) }));
+  const points = densitySweep(importance, densities);
   return { ...notebookRun(model, points, training), init: { kind: "notebook", fanInstances } };
 }
 

@@ -18,6 +18,7 @@ import { selectedInstances } from "../engine/result.ts";
 import {
   type Correlation,
   type DataSpec,
+  densitySweep,
   notebookRun,
   powerSweep,
   reluOutputModel,
@@ -116,10 +117,7 @@ export function correlatedRun(
 ): RunSpec {
   const { n, m, correlation, setSize } = experiment;
   const data: DataSpec = { correlation, setSize, values: "unit", datasetSize: 0, normalize: false };
-  const points = experimentDensities(experiment).map((p) => ({
-    importance: Array<number>(n).fill(1),
-    density: Array<number>(n).fill(p),
-  }));
+  const points = densitySweep(Array<number>(n).fill(1), experimentDensities(experiment));
   return notebookRun(reluOutputModel(n, m), points, { ...settings, seed, data });
 }
 

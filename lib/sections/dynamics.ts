@@ -26,6 +26,7 @@ import { median } from "../analysis/stats.ts";
 import {
   biasVector,
   type DataSpec,
+  densitySweep,
   INDEPENDENT_DATA,
   logSpace,
   notebookRun,
@@ -124,8 +125,8 @@ export function dynamicsRun(
   seed: number,
 ): RunSpec {
   const { n, m, density, data } = experiment;
-  const point = { importance: Array<number>(n).fill(1), density: Array<number>(n).fill(density) };
-  return notebookRun(reluOutputModel(n, m), [point], {
+  const points = densitySweep(Array<number>(n).fill(1), [density]);
+  return notebookRun(reluOutputModel(n, m), points, {
     ...settings,
     seed,
     data,

@@ -13,6 +13,7 @@ import { dimensionsPerFeature, featureDimensionality } from "../analysis/metrics
 import { REFERENCE_DIMENSIONALITIES } from "../analysis/theory.ts";
 import { selectedInstances } from "../engine/result.ts";
 import {
+  densitySweep,
   notebookRun,
   powerSweep,
   reluOutputModel,
@@ -81,10 +82,7 @@ export const GEOMETRY_TABLE: TableSpec = {
 /** The run: uniform importance, one configuration per density; see {@link notebookRun}. */
 export function geometryRun(settings: GeometrySettings, seed: number): RunSpec {
   const { n, m } = settings;
-  const points = powerSweep(20, settings.densities).map((p) => ({
-    importance: Array<number>(n).fill(1),
-    density: Array<number>(n).fill(p),
-  }));
+  const points = densitySweep(Array<number>(n).fill(1), powerSweep(20, settings.densities));
   return notebookRun(reluOutputModel(n, m), points, { ...settings, seed });
 }
 

@@ -9,6 +9,7 @@ import { angleGaps, featureCosine, representedFeatures } from "../analysis/geome
 import { featureDimensionality, featureNorms } from "../analysis/metrics.ts";
 import { selectedInstances } from "../engine/result.ts";
 import {
+  densitySweep,
   geometricImportance,
   notebookRun,
   powerSweep,
@@ -52,10 +53,7 @@ export interface IntroSettings extends SectionSettings, ScaleTraining {
  */
 export function introRun(settings: IntroSettings, seed: number): RunSpec {
   const n = settings.importance.length;
-  const points = settings.densities.map((p) => ({
-    importance: [...settings.importance],
-    density: Array<number>(n).fill(p),
-  }));
+  const points = densitySweep(settings.importance, settings.densities);
   return notebookRun(reluOutputModel(n, INTRO_M), points, { ...settings, seed });
 }
 

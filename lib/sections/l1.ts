@@ -10,6 +10,7 @@ import { representedFeatures } from "../analysis/geometry.ts";
 import { reluOutputExpectedLosses } from "../analysis/loss.ts";
 import { featureNorms, superposition } from "../analysis/metrics.ts";
 import {
+  densitySweep,
   geometricImportance,
   logSpace,
   notebookRun,
@@ -69,11 +70,8 @@ export function penalties(settings: L1Settings): number[] {
 /** The run at penalty λ: `L1_SETUP`'s model, `restarts` seeds. */
 export function l1Run(settings: L1Settings, l1: number, seed: number): RunSpec {
   const { n, m, importanceRatio, density } = L1_SETUP;
-  const point = {
-    importance: geometricImportance(importanceRatio, n),
-    density: Array<number>(n).fill(density),
-  };
-  return notebookRun(reluOutputModel(n, m), [point], { ...settings, seed, l1 });
+  const points = densitySweep(geometricImportance(importanceRatio, n), [density]);
+  return notebookRun(reluOutputModel(n, m), points, { ...settings, seed, l1 });
 }
 
 /** The run's name at penalty index k. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   absValueModel,
   biasVector,
+  densitySweep,
   geometricImportance,
   linearModel,
   modelName,
@@ -39,4 +40,17 @@ Deno.test("powerSweep() is base^−linspace(from, to, count)", () => {
 Deno.test("geometricImportance() is ratio^i from 1", () => {
   assert.deepEqual(geometricImportance(0.5, 4), [1, 0.5, 0.25, 0.125]);
   assert.deepEqual(geometricImportance(0.7, 0), []);
+});
+
+Deno.test("densitySweep() gives one point per density: I copied, p_i = p for all n features", () => {
+  const importance = [1, 0.5, 0.25];
+  const points = densitySweep(importance, [1, 0.1, 0.01]);
+  assert.deepEqual(points, [
+    { importance: [1, 0.5, 0.25], density: [1, 1, 1] },
+    { importance: [1, 0.5, 0.25], density: [0.1, 0.1, 0.1] },
+    { importance: [1, 0.5, 0.25], density: [0.01, 0.01, 0.01] },
+  ]);
+  assert.notEqual(points[0].importance, importance);
+  assert.notEqual(points[0].importance, points[1].importance);
+  assert.deepEqual(densitySweep(importance, []), []);
 });
