@@ -25,6 +25,8 @@
  *   seed see the same samples (common random numbers) and their difference is nearly noise-free.
  *   Strata whose total probability is below `tailProbability` are left out.
  */
+import { drawBatch } from "../engine/data.ts";
+import { forward } from "../engine/model.ts";
 import type { TrainResult } from "../engine/result.ts";
 import { pcg4d, unitFloat } from "../engine/rng.ts";
 import {
@@ -295,4 +297,33 @@ export function reluOutputExpectedLosses(run: RunSpec, result: TrainResult): num
       ).total
       : NaN
   );
+}
+
+/**
+ * Per instance of any trained run: its per-sample loss E Σ_i I_i (|x_i| − x'_i)² (paper
+ * normalisation) estimated on `samples` inputs drawn from its data at density p (stream `seed`,
+ * step 0), the same inputs for every restart of a configuration (common random numbers), so
+ * best-of-k compares restarts on equal terms. NaN for an instance whose weights are not finite.
+ */
+export function sampledLosses(
+  run: RunSpec,
+  result: TrainResult,
+  samples: number,
+  seed: number,
+): number[] {
+  const inputs = new Map<number, Float64Array[]>();
+  return run.instances.map((instance, k) => {
+    if (!result.finite[k]) return NaN;
+    if (!inputs.has(instance.config)) {
+      inputs.set(instance.config, drawBatch(run.data, instance.density, seed, 0, samples));
+    }
+    let total = 0;
+    for (const x of inputs.get(instance.config)!) {
+      const output = forward(run.model, result.params[k], x);
+      for (let i = 0; i < x.length; i++) {
+        total += instance.importance[i] * (Math.abs(x[i]) - output[i]) ** 2;
+      }
+    }
+    return total / samples;
+  });
 }

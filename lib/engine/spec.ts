@@ -167,6 +167,19 @@ export function weightMatrix(model: ModelSpec, params: ArrayLike<number>): Float
   return Float64Array.from({ length: model.m * model.n }, (_, k) => params[w1 + k]);
 }
 
+/**
+ * The output weights of an instance as the n×m matrix W₂ (row-major W₂[i·m + j], neuron j to
+ * output i): W₂ itself when untied, Wᵀ when tied.
+ */
+export function outputMatrix(model: ModelSpec, params: ArrayLike<number>): Float64Array {
+  const { n, m } = model;
+  const { w1, w2 } = paramLayout(model);
+  return Float64Array.from(
+    { length: n * m },
+    (_, k) => model.tied ? params[w1 + (k % m) * n + Math.floor(k / m)] : params[w2 + k],
+  );
+}
+
 /** The bias b ∈ Rⁿ of an instance. */
 export function biasVector(model: ModelSpec, params: ArrayLike<number>): Float64Array {
   const { bias } = paramLayout(model);

@@ -10,6 +10,7 @@
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import { parseHTML } from "linkedom";
+import type { NeuronKind } from "../analysis/neurons.ts";
 import type { ExtraFeaturePhase } from "../analysis/theory.ts";
 
 // ---------------------------------------------------------------- panel data types
@@ -42,6 +43,30 @@ export interface NormBarsPanel {
   norms: readonly number[];
   /** Σ_{j≠i} (Ŵ_i·W_j)² for each feature i, with Ŵ_i = W_i/‖W_i‖ (bar colour, clamped to 0..1). */
   superposition: readonly number[];
+}
+
+/** One panel of {@link neuronBarsFigure}: one model's input weights, neuron by neuron. */
+export interface NeuronPanel {
+  /** Panel title, e.g. `densityLabel(0.05)`. */
+  title: string;
+  /** weights[k][i]: the input weight W₁[j, i] of feature i to the k-th neuron drawn. */
+  weights: readonly (readonly number[])[];
+  /** Each drawn neuron's kind, marked under its bar. */
+  kinds: readonly NeuronKind[];
+}
+
+/** What {@link motifFigure} draws: two features, two neurons and the weights between them. */
+export interface MotifDiagram {
+  /** Names of the two features (inputs and outputs), e.g. "feature 3". */
+  features: readonly [string, string];
+  /** Names of the two neurons. */
+  neurons: readonly [string, string];
+  /** input[j][f]: the weight W₁ from feature f to neuron j. */
+  input: readonly (readonly [number, number])[];
+  /** output[f][j]: the weight W₂ from neuron j to output f. */
+  output: readonly (readonly [number, number])[];
+  /** A line under the diagram, e.g. the density and what the motif does. */
+  note: string;
 }
 
 /** What becomes of the extra feature in the phase diagrams (paper §5; lib/analysis/theory.ts). */
@@ -105,6 +130,10 @@ const LEGEND_HEIGHT = 48;
 /** The id of a figure's colour-ramp gradient (unique within one standalone figure). */
 const LEGEND_GRADIENT_ID = "legend-ramp";
 const FAINT = "#bbbbbb";
+/** Room left of a figure's first panel for its value axis labels. */
+const AXIS_WIDTH = 28;
+/** Width the neuron kinds' swatch legend needs. */
+const KINDS_LEGEND_WIDTH = 340;
 
 /** How each phase is drawn, as in the paper: blue = dedicated (orthogonal), red = superposed. */
 const PHASE_STYLE: Record<Phase, Swatch> = {
@@ -471,6 +500,164 @@ export function featureNormBarsFigure(panels: readonly NormBarsPanel[]): string 
     append(group, "text", { ...label, x: PANEL_SIZE / 2, y: barsHeight + 28 }).text("‖Wᵢ‖");
   });
   drawRampLegend(root, MARGIN, legendTop, "superposition Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)²", [0, 1], color);
+  return serialize(root);
+}
+
+/** How each kind of neuron is marked under its bar. */
+const NEURON_STYLE: Record<NeuronKind, Swatch> = {
+  monosemantic: { label: "monosemantic", color: "#4393c3" },
+  polysemantic: { label: "polysemantic", color: "#d6604d" },
+  dead: { label: "dead", color: "#e4e4e4" },
+};
+
+/**
+ * The paper's stacked neuron bars (§10, §11): per neuron, its input weights |W₁[j, i]| stacked
+ * by feature, positive weights above the axis and negative ones below, coloured by feature
+ * (up to ten features a colour each, else a ramp over log(1 + i) from the most important, 0), with
+ * a square under each bar marking the neuron mono- or polysemantic (or dead). One panel per
+ * model, all on one vertical scale, labelled left of the first panel.
+ */
+export function neuronBarsFigure(panels: readonly NeuronPanel[]): string {
+  requirePanels(panels, "neuronBarsFigure");
+  for (const { title, weights, kinds } of panels) {
+    requireLength(kinds.length, weights.length, `${title}: kinds`);
+  }
+  const features = Math.max(...panels.flatMap((panel) => panel.weights.map((row) => row.length)));
+  const neurons = Math.max(...panels.map((panel) => panel.weights.length));
+  const categorical = features <= d3.schemeTableau10.length;
+  // On log(1 + i), so the most important features, where the neurons are, get most of the ramp.
+  const ramp = (i: number): string =>
+    d3.interpolateViridis(0.9 * Math.log1p(i) / Math.log1p(Math.max(1, features - 1)));
+  const featureColor = (i: number): string => categorical ? d3.schemeTableau10[i] : ramp(i);
+  const rows = panels.flatMap((panel) => panel.weights);
+  const up = Math.max(1e-12, ...rows.map((row) => d3.sum(row, (w: number) => Math.max(0, w))));
+  const down = Math.max(0, ...rows.map((row) => d3.sum(row, (w: number) => Math.max(0, -w))));
+  const panelWidth = Math.max(PANEL_SIZE, neurons * 8);
+  const barsHeight = PANEL_SIZE;
+  const y = d3.scaleLinear([-down, up], [barsHeight, 0]);
+  const markTop = barsHeight + 6;
+
+  const document = newDocument();
+  const legendTop = TITLE_HEIGHT + markTop + 24;
+  const kindsTop = legendTop + (categorical ? 24 : LEGEND_HEIGHT);
+  const root = createFigure(
+    document,
+    Math.max(KINDS_LEGEND_WIDTH, AXIS_WIDTH + rowWidth(panels.length, panelWidth)),
+    kindsTop + 24,
+  );
+  const body = append(root, "g", { transform: `translate(${AXIS_WIDTH},0)` });
+  const axis = append(body, "g", { transform: `translate(${MARGIN - 4},${TITLE_HEIGHT})` });
+  for (const value of down > 0 ? [up, 0, -down] : [up, 0]) {
+    append(axis, "text", { y: px(y(value) + 4), "text-anchor": "end", "font-size": 10 })
+      .text(formatShort(value));
+  }
+  drawPanelRow(body, panels, panelWidth, (group, panel) => {
+    const x = d3.scaleBand(d3.range(panel.weights.length), [0, panelWidth]).paddingInner(0.2);
+    panel.weights.forEach((row, k) => {
+      let above = 0;
+      let below = 0;
+      row.forEach((w, i) => {
+        if (w === 0) return;
+        const from = w > 0 ? above : below;
+        const to = from + w;
+        if (w > 0) above = to;
+        else below = to;
+        append(group, "rect", {
+          class: "weight",
+          x: px(x(k)),
+          y: px(y(Math.max(from, to))),
+          width: px(x.bandwidth()),
+          height: px(Math.abs(y(from) - y(to))),
+          fill: featureColor(i),
+        });
+      });
+      const mark = Math.min(10, x.bandwidth());
+      append(group, "rect", {
+        class: `neuron-${panel.kinds[k]}`,
+        x: px(x(k) + (x.bandwidth() - mark) / 2),
+        y: markTop,
+        width: px(mark),
+        height: px(mark),
+        fill: NEURON_STYLE[panel.kinds[k]].color,
+      });
+    });
+    const zero = px(y(0));
+    append(group, "line", { x2: panelWidth, y1: zero, y2: zero, stroke: "black" });
+  });
+  if (categorical) {
+    const swatches = d3.range(features).map((i: number) => ({
+      label: i === 0 ? "feature 0" : `${i}`,
+      color: featureColor(i),
+    }));
+    drawSwatchLegend(body, MARGIN, legendTop, swatches);
+  } else {
+    const label = "feature i (most important first; log(1 + i) scale)";
+    drawRampLegend(body, MARGIN, legendTop - 8, label, [0, features - 1], ramp);
+  }
+  drawSwatchLegend(body, MARGIN, kindsTop, Object.values(NEURON_STYLE));
+  return serialize(root);
+}
+
+/**
+ * A two-layer circuit: two input features on the left, two neurons in the middle, the two
+ * outputs on the right, an edge per non-zero weight, blue for positive and red for negative,
+ * as wide as |w| (relative to the largest) and labelled with w. The paper draws its asymmetric
+ * superposition motif (§11) this way.
+ */
+export function motifFigure(diagram: MotifDiagram): string {
+  const width = 620;
+  const height = 250;
+  const column = [150, width / 2, width - 150];
+  const row = [70, 190];
+  const largest = Math.max(1e-12, ...[...diagram.input, ...diagram.output].flat().map(Math.abs));
+  const document = newDocument();
+  const root = createFigure(document, width, height + 30);
+  const edge = (x1: number, y1: number, x2: number, y2: number, w: number, at: number) => {
+    if (w === 0) return;
+    append(root, "line", {
+      class: "weight",
+      x1,
+      y1,
+      x2,
+      y2,
+      stroke: w > 0 ? PHASE_STYLE.dedicated.color : PHASE_STYLE.superposition.color,
+      "stroke-width": px(1 + 7 * Math.abs(w) / largest),
+    });
+    const label = { x: px(x1 + at * (x2 - x1)), y: px(y1 + at * (y2 - y1) - 8) };
+    append(root, "text", { ...label, "text-anchor": "middle", "font-size": 11 })
+      .text(formatShort(w));
+  };
+  for (let j = 0; j < 2; j++) {
+    for (let f = 0; f < 2; f++) {
+      edge(column[0], row[f], column[1], row[j], diagram.input[j][f], 0.25);
+      edge(column[1], row[j], column[2], row[f], diagram.output[f][j], 0.75);
+    }
+  }
+  const node = (
+    x: number,
+    y: number,
+    label: string,
+    side: "left" | "right" | "above" | "below",
+  ) => {
+    append(root, "circle", { cx: x, cy: y, r: 16, fill: "white", stroke: "black" });
+    const at = {
+      left: { x: x - 22, y: y + 4, "text-anchor": "end" },
+      right: { x: x + 22, y: y + 4, "text-anchor": "start" },
+      above: { x, y: y - 24, "text-anchor": "middle" },
+      below: { x, y: y + 34, "text-anchor": "middle" },
+    }[side];
+    append(root, "text", at).text(label);
+  };
+  diagram.features.forEach((name, f) => {
+    node(column[0], row[f], `${name} in`, "left");
+    node(column[2], row[f], `${name} out`, "right");
+  });
+  diagram.neurons.forEach((name, j) => node(column[1], row[j], name, j === 0 ? "above" : "below"));
+  const heading = { y: 20, "font-weight": "bold", "text-anchor": "middle" };
+  append(root, "text", { ...heading, x: (column[0] + column[1]) / 2 }).text("W₁");
+  append(root, "text", { ...heading, x: (column[1] + column[2]) / 2 }).text("W₂");
+  append(root, "text", { x: width / 2, y: height + 16, "text-anchor": "middle" })
+    .text(diagram.note);
   return serialize(root);
 }
 

@@ -6,6 +6,7 @@
  */
 import { adversarial } from "./adversarial.ts";
 import { basic } from "./basic.ts";
+import { computation } from "./computation.ts";
 import { correlated } from "./correlated.ts";
 import { dynamics } from "./dynamics.ts";
 import { geometry } from "./geometry.ts";
@@ -13,6 +14,7 @@ import { intro } from "./intro.ts";
 import { l1 } from "./l1.ts";
 import { nonuniform } from "./nonuniform.ts";
 import { phase } from "./phase.ts";
+import { privileged } from "./privileged.ts";
 import type { Section } from "./section.ts";
 
 /** The sections, in paper order. */
@@ -25,6 +27,8 @@ export const SECTIONS: readonly Section[] = [
   correlated,
   dynamics,
   adversarial,
+  privileged,
+  computation,
   l1,
 ];
 

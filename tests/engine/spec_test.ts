@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { outputWeightIndex } from "../../lib/engine/model.ts";
 import {
   absValueModel,
   biasVector,
@@ -6,6 +7,7 @@ import {
   geometricImportance,
   linearModel,
   modelName,
+  outputMatrix,
   paramLayout,
   powerSweep,
   reluHiddenModel,
@@ -26,6 +28,29 @@ Deno.test("weightMatrix() and biasVector() read [W₁ | W₂ | b] as paramLayout
     assert.deepEqual([...weightMatrix(model, params)], [0, 1, 2, 3, 4, 5]);
     const bias = model.tied ? [6, 7, 8] : [12, 13, 14];
     assert.deepEqual([...biasVector(model, params)], bias);
+  }
+});
+
+Deno.test("outputMatrix() is W₂ (n×m) when untied and Wᵀ when tied, as forward() reads it", () => {
+  // W (m = 2 rows × n = 3 columns) is [0 1 2; 3 4 5].
+  assert.deepEqual([...outputMatrix(reluHiddenModel(3, 2), [0, 1, 2, 3, 4, 5, 6, 7, 8])], [
+    0,
+    3,
+    1,
+    4,
+    2,
+    5,
+  ]);
+  const untied = absValueModel(3, 2);
+  const params = Array.from({ length: paramLayout(untied).count }, (_, k) => k);
+  assert.deepEqual([...outputMatrix(untied, params)], [6, 7, 8, 9, 10, 11]);
+  for (const model of [reluHiddenModel(3, 2), untied]) {
+    const W2 = outputMatrix(model, params);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 2; j++) {
+        assert.equal(W2[i * 2 + j], params[outputWeightIndex(model, i, j)]);
+      }
+    }
   }
 });
 
