@@ -11,6 +11,7 @@ import {
   type RunSpec,
   type SweepTraining,
 } from "../lib/engine/spec.ts";
+import type { Trained } from "../lib/sections/section.ts";
 
 /** Asserts |actual − expected| ≤ tolerance. */
 export function assertClose(actual: number, expected: number, tolerance: number, what = ""): void {
@@ -79,4 +80,28 @@ export async function assertRejectsFlags(
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+}
+
+/**
+ * A run "trained" to the given parameters (one array per instance, all finite), for testing a
+ * section's analysis on constructed models; the trainer's own selection is the first restart.
+ */
+export function constructedTrained(run: RunSpec, params: ArrayLike<number>[]): Trained {
+  const count = run.instances.length;
+  assert.equal(params.length, count, "one parameter array per instance");
+  return {
+    run,
+    result: {
+      backend: "cpu",
+      params: params.map((p) => Float64Array.from(p)),
+      losses: params.map(() => new Float32Array(run.steps)),
+      finalLoss: params.map(() => 0),
+      finite: params.map(() => true),
+      selected: run.instances.map((instance, k) =>
+        run.instances.findIndex((other) => other.config === instance.config) === k
+      ),
+      snapshots: [],
+      seconds: 0,
+    },
+  };
 }

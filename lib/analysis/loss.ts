@@ -303,7 +303,8 @@ export function reluOutputExpectedLosses(run: RunSpec, result: TrainResult): num
  * Per instance of any trained run: its per-sample loss E Σ_i I_i (|x_i| − x'_i)² (paper
  * normalisation) estimated on `samples` inputs drawn from its data at density p (stream `seed`,
  * step 0), the same inputs for every restart of a configuration (common random numbers), so
- * best-of-k compares restarts on equal terms. NaN for an instance whose weights are not finite.
+ * best-of-k compares restarts on equal terms. An input with no active feature costs
+ * Σ_i I_i x'_i(0)², computed once per instance. NaN for an instance whose weights are not finite.
  */
 export function sampledLosses(
   run: RunSpec,
@@ -311,19 +312,27 @@ export function sampledLosses(
   samples: number,
   seed: number,
 ): number[] {
-  const inputs = new Map<number, Float64Array[]>();
+  const { model } = run;
+  const out = new Float64Array(model.n);
+  const hidden = new Float64Array(model.m);
+  const inputs = new Map<number, { active: Float64Array[]; empty: number }>();
+  const errorOf = (params: ArrayLike<number>, x: ArrayLike<number>, importance: number[]) => {
+    forward(model, params, x, out, hidden);
+    let error = 0;
+    for (let i = 0; i < x.length; i++) error += importance[i] * (Math.abs(x[i]) - out[i]) ** 2;
+    return error;
+  };
   return run.instances.map((instance, k) => {
     if (!result.finite[k]) return NaN;
     if (!inputs.has(instance.config)) {
-      inputs.set(instance.config, drawBatch(run.data, instance.density, seed, 0, samples));
+      const drawn = drawBatch(run.data, instance.density, seed, 0, samples);
+      const active = drawn.filter((x) => x.some((value) => value !== 0));
+      inputs.set(instance.config, { active, empty: samples - active.length });
     }
-    let total = 0;
-    for (const x of inputs.get(instance.config)!) {
-      const output = forward(run.model, result.params[k], x);
-      for (let i = 0; i < x.length; i++) {
-        total += instance.importance[i] * (Math.abs(x[i]) - output[i]) ** 2;
-      }
-    }
+    const { active, empty } = inputs.get(instance.config)!;
+    const params = result.params[k];
+    let total = empty * errorOf(params, new Float64Array(model.n), instance.importance);
+    for (const x of active) total += errorOf(params, x, instance.importance);
     return total / samples;
   });
 }

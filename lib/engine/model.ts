@@ -20,22 +20,23 @@ export function outputWeightIndex(model: ModelSpec, i: number, j: number): numbe
 }
 
 /**
- * The model's output for one input: z = W₁x, h = act_hid(z), x' = act_out(W₂h + b) (W₂ = W₁ᵀ when tied).
+ * The model's output for one input: z = W₁x, h = act_hid(z), x' = act_out(W₂h + b) (W₂ = W₁ᵀ when
+ * tied), written into `out` (length n) with `hidden` (length m) as scratch.
  */
 export function forward(
   model: ModelSpec,
   params: ArrayLike<number>,
   x: ArrayLike<number>,
+  out: Float64Array = new Float64Array(model.n),
+  hidden: Float64Array = new Float64Array(model.m),
 ): Float64Array {
   const { n, m } = model;
   const bias = paramLayout(model).bias;
-  const hidden = new Float64Array(m);
   for (let j = 0; j < m; j++) {
     let z = 0;
     for (let i = 0; i < n; i++) z += params[j * n + i] * x[i];
     hidden[j] = activate(model.hidden, z);
   }
-  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let o = params[bias + i];
     for (let j = 0; j < m; j++) o += params[outputWeightIndex(model, i, j)] * hidden[j];

@@ -45,6 +45,9 @@ const KEY_COLUMNS: readonly Column[] = [
   { name: "instance", doc: "the instance's index within its run" },
 ];
 
+/** The `density` column of a table whose rows are models at one density shared by every feature. */
+export const DENSITY_COLUMN: Column = { name: "density", doc: "p = 1 − S shared by every feature" };
+
 const SELECTED: Column = {
   name: "selected",
   doc: "1 for the best of its configuration's restarts (best-of-k; never a non-finite one)",

@@ -12,7 +12,7 @@ import { drawBatch } from "../engine/data.ts";
 import { selectedInstances } from "../engine/result.ts";
 import { biasVector, weightMatrix } from "../engine/spec.ts";
 import { stackFigures, xyChart } from "../figures/figures.ts";
-import type { TableSpec } from "../io/tables.ts";
+import { DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import { geometry, geometryRun, type GeometrySettings } from "./geometry.ts";
 import { type Check, numbers, type Section, trainedRun, type TrainedRuns } from "./section.ts";
 
@@ -30,7 +30,7 @@ export const ADVERSARIAL_TABLE: TableSpec = {
   file: "adversarial.csv",
   row: "the selected model at one density",
   columns: [
-    { name: "density", doc: "p = 1 − S shared by every feature" },
+    DENSITY_COLUMN,
     { name: "features_per_dimension", doc: "‖W‖²_F / m = 1/D* (1 without superposition)" },
     { name: "loss", doc: "L: the loss per sample (paper normalisation) on the attack's samples" },
     {

@@ -23,7 +23,6 @@ import {
   neuronKind,
   rescaleNeurons,
 } from "../analysis/neurons.ts";
-import { median } from "../analysis/stats.ts";
 import { selectedInstances } from "../engine/result.ts";
 import {
   absValueModel,
@@ -36,7 +35,7 @@ import {
   weightMatrix,
 } from "../engine/spec.ts";
 import { densityLabel, motifFigure, neuronBarsFigure, stackFigures } from "../figures/figures.ts";
-import type { ContractExperiment, TableSpec } from "../io/tables.ts";
+import { type ContractExperiment, DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import { neuronPanel, neuronRows, NEURONS_TABLE } from "./privileged.ts";
 import {
   type Check,
@@ -77,6 +76,8 @@ const DENSE_POLYSEMANTIC = 0.1;
 const SPARSE_POLYSEMANTIC = 0.5;
 /** How far the polysemantic share may fall from one density to the next, sparser one. */
 const SHARE_NOISE = 0.1;
+/** How many of the most important features the longest monosemantic one must be among. */
+const TOP_FEATURES = 3;
 /** Neuron-bar panels per row of the sweep's figure. */
 const PANELS_PER_ROW = 3;
 
@@ -85,7 +86,7 @@ export const MOTIFS_TABLE: TableSpec = {
   file: "motifs.csv",
   row: "one asymmetric superposition motif (paper §11) of the selected model at one density",
   columns: [
-    { name: "density", doc: "p = 1 − S shared by every feature" },
+    DENSITY_COLUMN,
     { name: "neuron", doc: "the neuron j that carries two features with unequal weights" },
     { name: "inhibitor", doc: "the neuron k that cancels its interference" },
     { name: "primary", doc: "feature a: the larger input weight |W₁[j, a]|" },
@@ -151,9 +152,24 @@ function measure(experiment: ContractExperiment) {
 
 type Point = ReturnType<typeof measure>[number];
 
-/** The neurons' primary features (each neuron's largest), for neurons of one kind. */
-function primaries(point: Point, kind: "monosemantic" | "polysemantic"): number[] {
-  return point.features.flatMap((carried, j) => point.kinds[j] === kind ? [carried[0]] : []);
+/** The features that are the largest feature of a monosemantic neuron of the model. */
+function monosemanticFeatures(point: Point): Set<number> {
+  return new Set(point.features.flatMap((carried) => carried.length === 1 ? carried : []));
+}
+
+/**
+ * For each feature on a monosemantic neuron at the densest density: at how many densities in a
+ * row, from the densest, it is the largest feature of a monosemantic neuron.
+ */
+function monosemanticSurvival(sweep: readonly Point[]): Map<number, number> {
+  const monosemantic = sweep.map(monosemanticFeatures);
+  const survival = new Map<number, number>();
+  for (const feature of monosemantic[0] ?? []) {
+    let densities = 0;
+    while (densities < sweep.length && monosemantic[densities].has(feature)) densities++;
+    survival.set(feature, densities);
+  }
+  return survival;
 }
 
 /** The natural solution: a monosemantic positive-side and negative-side neuron per feature. */
@@ -171,11 +187,9 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
   const { n } = COMPUTATION_SETUP.natural;
   const naturalSides = natural ? sides(natural, n) : [];
   const shares = sweep.map((point) => point.polysemanticShare);
-  const mixed = sweep.filter((point) =>
-    primaries(point, "monosemantic").length > 0 && primaries(point, "polysemantic").length > 0
-  );
-  const mono = mixed.flatMap((point) => primaries(point, "monosemantic"));
-  const poly = mixed.flatMap((point) => primaries(point, "polysemantic"));
+  const survival = monosemanticSurvival(sweep);
+  const longest = Math.max(0, ...survival.values());
+  const survivors = [...survival].flatMap(([feature, count]) => count === longest ? [feature] : []);
   const densities = (points: readonly Point[]) => numbers(points.map((point) => point.density), 2);
   return [
     {
@@ -209,14 +223,15 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
       id: "important-stay-monosemantic",
       figure: "neurons",
       claim: "Neurons of the most important features stay monosemantic longest.",
-      requires: "where monosemantic and polysemantic neurons coexist, the monosemantic ones' " +
-        "largest features are more important (a lower median index) than the polysemantic ones'",
-      measured: `at 1−S = ${densities(mixed)}: median feature ${
-        mono.length > 0 ? median(mono) : "—"
-      } (monosemantic, ${mono.length} neurons), ${
-        poly.length > 0 ? median(poly) : "—"
-      } (polysemantic, ${poly.length})`,
-      pass: mono.length > 0 && poly.length > 0 && median(mono) < median(poly),
+      requires: "of the features on monosemantic neurons when dense, those that keep one at " +
+        `the most densities in a row (from the densest) include one of the ${TOP_FEATURES} most ` +
+        "important, and other features lose theirs earlier",
+      measured: `densities in a row per feature ${
+        [...survival].sort(([a], [b]) => a - b).map(([feature, count]) => `${feature}: ${count}`)
+          .join(", ")
+      }; longest (${longest} of ${sweep.length}): features ${survivors.join(", ") || "—"}`,
+      pass: survivors.some((feature) => feature < TOP_FEATURES) &&
+        [...survival.values()].some((count) => count < longest),
     },
   ];
 }

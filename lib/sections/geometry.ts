@@ -21,7 +21,7 @@ import {
   weightMatrix,
 } from "../engine/spec.ts";
 import { xyChart } from "../figures/figures.ts";
-import type { TableSpec } from "../io/tables.ts";
+import { DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import {
   type Check,
   numbers,
@@ -68,7 +68,7 @@ export const GEOMETRY_TABLE: TableSpec = {
   file: "geometry.csv",
   row: "one configuration at one density",
   columns: [
-    { name: "density", doc: "p = 1 − S shared by every feature" },
+    DENSITY_COLUMN,
     { name: "dims_per_feature", doc: "m/‖W‖²_F of the selected model" },
     {
       name: "fraction",

@@ -40,7 +40,7 @@ import {
   weightMatrix,
 } from "../engine/spec.ts";
 import { phaseDiagramFigure, type PhasePanel, type PhasePoint } from "../figures/figures.ts";
-import type { TableSpec } from "../io/tables.ts";
+import { DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import {
   type Check,
   type Figure,
@@ -119,7 +119,7 @@ export const PHASE_TABLE: TableSpec = {
     { name: "n", doc: "features (the last one is the extra feature)" },
     { name: "m", doc: "hidden dimensions" },
     { name: "importance_ratio", doc: "r: the extra feature's importance relative to the others'" },
-    { name: "density", doc: "p = 1 − S shared by every feature" },
+    DENSITY_COLUMN,
     {
       name: "phase",
       doc: "the extra feature in the best restart: `not_learned`, `superposition` or `dedicated`",

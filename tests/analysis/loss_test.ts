@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
-import { integrateReluSquare, stratifiedReluOutputLoss } from "../../lib/analysis/loss.ts";
+import {
+  integrateReluSquare,
+  sampledLosses,
+  stratifiedReluOutputLoss,
+} from "../../lib/analysis/loss.ts";
 import { linearOptimum } from "../../lib/analysis/theory.ts";
 import { drawBatch } from "../../lib/engine/data.ts";
-import { INDEPENDENT_DATA } from "../../lib/engine/spec.ts";
-import { assertClose } from "../helpers.ts";
+import {
+  absValueModel,
+  INDEPENDENT_DATA,
+  notebookRun,
+  paramLayout,
+  reluOutputModel,
+} from "../../lib/engine/spec.ts";
+import { assertClose, constructedTrained } from "../helpers.ts";
 
 /** A small deterministic generator for test matrices. */
 function lcg(seed: number): () => number {
@@ -282,3 +292,39 @@ function patternMidpointLoss(
   }
   return total;
 }
+
+Deno.test("sampledLosses: Σ I_i p/3 for a model that outputs 0, and the stratified loss of a ReLU-output model", () => {
+  const importance = [1, 0.7, 0.49, 0.343, 0.2401];
+  const density = 0.2;
+  const samples = 40_000;
+  const points = [{ importance, density: Array(5).fill(density) }];
+  // W = 0, b = 0 outputs 0: the loss is Σ_i I_i E x_i² = Σ_i I_i p/3, for U[0,1] and U[−1,1] alike.
+  for (const values of ["unit", "signed"] as const) {
+    const run = notebookRun(absValueModel(5, 2), points, {
+      steps: 1,
+      data: { ...INDEPENDENT_DATA, values },
+    });
+    const zero = new Float64Array(paramLayout(run.model).count);
+    const [loss] = sampledLosses(run, constructedTrained(run, [zero]).result, samples, 7);
+    const expected = importance.reduce((sum, value) => sum + value * density / 3, 0);
+    assertClose(loss, expected, 0.03 * expected, values);
+  }
+  // A pentagon with a negative bias: the Monte Carlo agrees with the stratified estimator.
+  const run = notebookRun(reluOutputModel(5, 2), points, { steps: 1, restarts: 2 });
+  const angles = importance.map((_, i) => 2 * Math.PI * i / 5);
+  const params = [...angles.map(Math.cos), ...angles.map(Math.sin), ...Array(5).fill(-0.2)];
+  const trained = constructedTrained(run, [params, params]);
+  const [first, second] = sampledLosses(run, trained.result, samples, 7);
+  assert.equal(first, second, "restarts of one configuration see the same samples");
+  const W = params.slice(0, 10);
+  const stratified = stratifiedReluOutputLoss(
+    W,
+    params.slice(10),
+    2,
+    importance,
+    points[0].density,
+  );
+  assertClose(first, stratified.total, 0.03 * stratified.total);
+  const diverged = { ...trained.result, finite: [true, false] };
+  assert.ok(Number.isNaN(sampledLosses(run, diverged, 16, 7)[1]));
+});
