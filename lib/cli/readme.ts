@@ -5,14 +5,15 @@
  * rewrites the blocks between `<!-- name:start -->` and `<!-- name:end -->`; a test checks that
  * the README holds what this module generates.
  */
-import { columnsMarkdown, CONTRACT_TABLES } from "../io/tables.ts";
+import { columnsMarkdown, CONTRACT_TABLES, markdownCell } from "../io/tables.ts";
 import { SECTIONS } from "../sections/registry.ts";
 
 /** The registry as a Markdown table: task, paper section, what it shows, its own tables. */
 export function sectionsMarkdown(): string {
   const rows = SECTIONS.map(({ info, tables }) => {
     const own = tables.map((table) => `\`${table.file}\``).join(", ") || "—";
-    return `| \`${info.name}\` | ${info.paper} ${info.title} | ${info.summary} | ${own} |`;
+    const title = markdownCell(`${info.paper} ${info.title}`);
+    return `| \`${info.name}\` | ${title} | ${markdownCell(info.summary)} | ${own} |`;
   });
   return ["| task | paper | trains and shows | own tables |", "| --- | --- | --- | --- |", ...rows]
     .join("\n");
@@ -22,9 +23,9 @@ export function sectionsMarkdown(): string {
 export function readmeBlocks(): Record<string, string> {
   return {
     sections: sectionsMarkdown(),
+    // A table two sections write (e.g. `neurons.csv`) is listed once.
     columns: columnsMarkdown([
-      ...CONTRACT_TABLES,
-      ...SECTIONS.flatMap((section) => section.tables),
+      ...new Set([...CONTRACT_TABLES, ...SECTIONS.flatMap((section) => section.tables)]),
     ]),
   };
 }

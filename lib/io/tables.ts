@@ -240,13 +240,20 @@ export function contractTables(
   ];
 }
 
+/** Text as a Markdown table cell: its pipes escaped (\\|), so |x| does not split the cell. */
+export function markdownCell(text: string): string {
+  return text.replaceAll("|", "\\|");
+}
+
 /**
  * The Markdown table of `tables`' columns (file, column, meaning), as the README shows it: one
  * place describes each column, and a test checks the README against this.
  */
 export function columnsMarkdown(tables: readonly TableSpec[]): string {
   const rows = tables.flatMap((table) =>
-    table.columns.map((column) => `| \`${table.file}\` | \`${column.name}\` | ${column.doc} |`)
+    table.columns.map((column) =>
+      `| \`${table.file}\` | \`${column.name}\` | ${markdownCell(column.doc)} |`
+    )
   );
   return ["| file | column | holds |", "| --- | --- | --- |", ...rows].join("\n");
 }
