@@ -67,7 +67,9 @@ function sectionHtml(section: SectionReport): string {
     return `<figure id="figure-${escapeHtml(figure.name)}">` +
       `<a href="${escapeHtml(figure.file)}"><img src="${escapeHtml(figure.file)}" ` +
       `alt="${escapeHtml(figure.caption)}"></a>` +
-      `<figcaption>${notationHtml(figure.caption)}</figcaption>${checkList(checks)}</figure>`;
+      `<figcaption>${notationHtml(figure.caption)} <span class="forms">` +
+      `<a href="${escapeHtml(figure.file)}">SVG</a> · <a href="${escapeHtml(figure.png)}">PNG</a>` +
+      `</span></figcaption>${checkList(checks)}</figure>`;
   });
   const figureNames = new Set(section.figures.map((figure) => figure.name));
   const other = section.checks.filter((check) => !check.figure || !figureNames.has(check.figure));

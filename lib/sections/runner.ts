@@ -10,6 +10,7 @@ import { progress } from "../cli/progress.ts";
 import type { TrainResult } from "../engine/result.ts";
 import { type ResolvedBackend, train } from "../engine/train.ts";
 import { cacheKey, type CacheOptions, loadCached, storeCached } from "../io/cache.ts";
+import { pngPreview } from "../figures/png.ts";
 import { writeFileAtomic } from "../io/csv.ts";
 import { contractTables, type TableSpec, writeTable } from "../io/tables.ts";
 import type {
@@ -44,7 +45,8 @@ export interface SectionReport {
   info: SectionInfo;
   /** Output folder relative to the output root. */
   folder: string;
-  figures: { name: string; caption: string; file: string }[];
+  /** Each figure, its SVG `file` and its PNG preview `png`, relative to the output root. */
+  figures: { name: string; caption: string; file: string; png: string }[];
   /** Files of every table written, relative to the output root. */
   tables: string[];
   checks: Check[];
@@ -148,6 +150,7 @@ export async function runSection<S extends SectionSettings>(
   for (const [table, rows] of tables) await writeTable(dir, table, rows);
   for (const figure of output.figures) {
     await writeFileAtomic(join(dir, `${figure.name}.svg`), figure.svg);
+    await writeFileAtomic(join(dir, `${figure.name}.png`), pngPreview(figure.svg));
   }
   return {
     info: section.info,
@@ -156,6 +159,7 @@ export async function runSection<S extends SectionSettings>(
       name: figure,
       caption,
       file: `${name}/${figure}.svg`,
+      png: `${name}/${figure}.png`,
     })),
     tables: tables.map(([table]) => `${name}/${table.file}`),
     checks: [finiteCheck(trained), ...output.checks],

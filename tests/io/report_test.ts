@@ -6,7 +6,7 @@ import type { SectionReport } from "../../lib/sections/runner.ts";
 const section: SectionReport = {
   info: { name: "toy", paper: "§9", title: "A <toy> & co", summary: "one figure" },
   folder: "toy",
-  figures: [{ name: "fig", caption: "the caption", file: "toy/fig.svg" }],
+  figures: [{ name: "fig", caption: "the caption", file: "toy/fig.svg", png: "toy/fig.png" }],
   tables: ["toy/instances.csv", "toy/extra.csv"],
   checks: [
     { id: "a", figure: "fig", claim: "x < 1", requires: "r", measured: "0.5", pass: true },
@@ -54,6 +54,8 @@ Deno.test("reportHtml() shows the summary, every figure with its checks, and the
   assert.equal(document.querySelector("h2")!.textContent, "§9 A <toy> & co (toy: 1/2 checks pass)");
   const figure = document.querySelector("figure#figure-fig")!;
   assert.equal(figure.querySelector("img")!.getAttribute("src"), "toy/fig.svg");
+  const forms = [...figure.querySelectorAll(".forms a")].map((a) => a.getAttribute("href"));
+  assert.deepEqual(forms, ["toy/fig.svg", "toy/fig.png"]);
   assert.equal(figure.querySelector(".check.pass")!.id, "check-a");
   assert.equal(document.querySelector("section > ul .check.fail")!.id, "check-b");
   const links = [...document.querySelectorAll(".tables a")].map((a) => a.getAttribute("href"));

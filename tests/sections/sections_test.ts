@@ -88,7 +88,9 @@ for (const section of SECTIONS) {
       const dir = join(out, name);
       const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
       const tables = [...CONTRACT_TABLES, ...section.tables];
-      const figures = report.figures.map((figure) => `${figure.name}.svg`);
+      const figures = report.figures.flatMap((
+        figure,
+      ) => [`${figure.name}.svg`, `${figure.name}.png`]);
       assert.deepEqual(files, [...tables.map((table) => table.file), ...figures].sort());
       for (const table of tables) {
         const { header } = await readCsv(join(dir, table.file));
