@@ -11,6 +11,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UserError } from "../engine/errors.ts";
 import type { BackendChoice } from "../engine/train.ts";
 import { type Scale, SCALES } from "../sections/section.ts";
+import type { Shard } from "../sections/shard.ts";
 
 /** Where training runs: `auto` is WebGPU where an adapter exists, else the CPU trainer. */
 export const BACKENDS = ["auto", "webgpu", "cpu"] as const;
@@ -29,6 +30,8 @@ export interface RunArgs {
   cache: string;
   /** Retrain even what the cache holds (`--force`). */
   force: boolean;
+  /** Train only this shard of every run's instances (`--shard K/N`), for `deno task merge`. */
+  shard?: Shard;
   /** The sections to run (`--only`, figures only; default all, in paper order). */
   only?: string[];
   /** True when `--help` or `-h` was given. */
@@ -46,6 +49,7 @@ const RUN_FLAGS = {
   backend: { type: "string", default: "auto" },
   cache: { type: "string" },
   force: { type: "boolean", default: false },
+  shard: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const satisfies ParseArgsOptionsConfig;
 
@@ -121,6 +125,16 @@ function parsePath(flag: string, value: string): string {
   return value;
 }
 
+/** Parses `--shard K/N`: integers with 1 ≤ K ≤ N. */
+function parseShard(value: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(index >= 1 && index <= count && Number.isSafeInteger(count))) {
+    throw flagError("--shard", "K/N with integers 1 <= K <= N", value);
+  }
+  return { index, count };
+}
+
 /**
  * Parses the flags of a section script, or of `deno task figures` when `sections` (the names
  * `--only` accepts, in paper order) is given. Bad input throws a one-line UserError.
@@ -140,6 +154,7 @@ export function parseRunArgs(args: readonly string[], sections?: readonly string
     help: values.help === true,
   };
   if (values.steps !== undefined) parsed.steps = parseInteger("--steps", String(values.steps), 1);
+  if (values.shard !== undefined) parsed.shard = parseShard(String(values.shard));
   if (sections && values.only !== undefined) {
     const only = String(values.only).split(",").map((name) => name.trim());
     const unknown = only.find((name) => !sections.includes(name));
@@ -177,6 +192,7 @@ export function runUsage(
     ],
     ["--cache DIR", "cache of trained runs (default: OUT/.cache)"],
     ["--force", "retrain what the cache holds"],
+    ["--shard K/N", "train only the K-th of N slices of every run, for deno task merge"],
     ...(sections
       ? [["--only A,B", `run only these sections (of ${sections.join(", ")})`] as [string, string]]
       : []),

@@ -11,8 +11,9 @@ import { UserError } from "../engine/errors.ts";
 import { resolveBackend } from "../engine/train.ts";
 import { writeFileAtomic } from "../io/csv.ts";
 import { checkCounts, reportHtml } from "../io/report.ts";
-import { runSection, type SectionReport } from "../sections/runner.ts";
-import type { Section } from "../sections/section.ts";
+import { runSection, runShard, type SectionReport } from "../sections/runner.ts";
+import { type Shard, shardLabel } from "../sections/shard.ts";
+import type { Scale, Section } from "../sections/section.ts";
 import { parseRunArgs, type RunArgs, runUsage } from "./args.ts";
 import { runMain } from "../engine/errors.ts";
 
@@ -51,7 +52,7 @@ export async function gitCommit(): Promise<string | undefined> {
 }
 
 /** Prints a section's result: one line, then its failing checks (or every check, `verbose`). */
-function printSection(report: SectionReport, verbose: boolean): void {
+export function printSection(report: SectionReport, verbose: boolean): void {
   const passed = report.checks.filter((check) => check.pass).length;
   const source = report.cached > 0
     ? `, ${report.cached} of ${report.cached + report.trained} runs cached`
@@ -63,6 +64,35 @@ function printSection(report: SectionReport, verbose: boolean): void {
   for (const check of report.checks) {
     if (check.pass && !verbose) continue;
     console.log(`  ${check.pass ? "pass" : "FAIL"} ${check.id}: ${check.measured}`);
+  }
+}
+
+/**
+ * Trains shard `args.shard` of `sections` into `args.out` (cache entries and a manifest per
+ * section), printing a line per section; `deno task merge` turns the shards into the outputs.
+ */
+async function runShards(sections: readonly Section[], args: RunArgs & { shard: Shard }) {
+  const backend = await resolveBackend(args.backend);
+  await ensureWritable("--out", args.out);
+  await ensureWritable("--cache", args.cache);
+  if (backend.note) console.error(backend.note);
+  for (const section of sections) {
+    const report = await runShard(section, {
+      out: args.out,
+      scale: args.scale,
+      seed: args.seed,
+      steps: args.steps,
+      backend,
+      cache: { dir: args.cache, force: args.force },
+      shard: args.shard,
+      showProgress: Deno.stderr.isTerminal(),
+    });
+    const { trained, cached } = report.counts;
+    console.log(
+      `${report.info.name} (${report.info.paper}): shard ${shardLabel(report.shard)}, ` +
+        `${report.instances} instances, ${trained} runs trained, ${cached} cached, ` +
+        `${report.seconds.toFixed(1)} s; wrote ${report.manifest}`,
+    );
   }
 }
 
@@ -93,8 +123,33 @@ async function runSections(
   return { reports, trainer: backend.trainer };
 }
 
+/**
+ * Writes the figure book's report `<out>/index.html` for `reports` and prints the summary line
+ * `figures: P/T checks pass in S s; wrote …`.
+ */
+export async function writeBook(
+  out: string,
+  reports: readonly SectionReport[],
+  run: { seconds: number; trainer: string; seed: number; scale: Scale },
+): Promise<void> {
+  const page = reportHtml({
+    sections: reports,
+    ...run,
+    commit: await gitCommit(),
+    generated: new Date().toISOString(),
+  });
+  const path = join(out, "index.html");
+  await writeFileAtomic(path, page);
+  const { passed, total } = checkCounts(reports);
+  console.log(
+    `figures: ${passed}/${total} checks pass in ${run.seconds.toFixed(1)} s; wrote ${
+      resolve(path)
+    }`,
+  );
+}
+
 /** Sets the exit code to 1 where a check failed. */
-function exitForChecks(reports: readonly SectionReport[]): void {
+export function exitForChecks(reports: readonly SectionReport[]): void {
   const { passed, total } = checkCounts(reports);
   if (passed < total) Deno.exitCode = 1;
 }
@@ -109,6 +164,7 @@ export async function sectionMain(section: Section, argv: readonly string[]): Pr
       console.log(runUsage(section.info.name, section.info.summary, steps));
       return;
     }
+    if (args.shard) return await runShards([section], { ...args, shard: args.shard });
     const { reports } = await runSections([section], args, true);
     exitForChecks(reports);
   });
@@ -135,23 +191,10 @@ export async function figuresMain(registry: readonly Section[], argv: readonly s
     }
     const started = performance.now();
     const sections = registry.filter((section) => args.only?.includes(section.info.name) ?? true);
+    if (args.shard) return await runShards(sections, { ...args, shard: args.shard });
     const { reports, trainer } = await runSections(sections, args, false);
     const seconds = (performance.now() - started) / 1000;
-    const page = reportHtml({
-      sections: reports,
-      seconds,
-      trainer,
-      seed: args.seed,
-      scale: args.scale,
-      commit: await gitCommit(),
-      generated: new Date().toISOString(),
-    });
-    const path = join(args.out, "index.html");
-    await writeFileAtomic(path, page);
-    const { passed, total } = checkCounts(reports);
-    console.log(
-      `figures: ${passed}/${total} checks pass in ${seconds.toFixed(1)} s; wrote ${resolve(path)}`,
-    );
+    await writeBook(args.out, reports, { seconds, trainer, seed: args.seed, scale: args.scale });
     exitForChecks(reports);
   });
 }

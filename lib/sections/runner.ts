@@ -5,7 +5,7 @@
  * section's own tables and its figures under `<out>/<name>/`, atomically and only once everything
  * is computed. It returns what the report needs.
  */
-import { join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { progress } from "../cli/progress.ts";
 import type { TrainResult } from "../engine/result.ts";
 import { type ResolvedBackend, train } from "../engine/train.ts";
@@ -13,6 +13,7 @@ import { cacheKey, type CacheOptions, loadCached, storeCached } from "../io/cach
 import { pngPreview } from "../figures/png.ts";
 import { writeFileAtomic } from "../io/csv.ts";
 import { contractTables, type TableSpec, writeTable } from "../io/tables.ts";
+import { manifestName, type Shard, shardLabel, type ShardManifest, shardRun } from "./shard.ts";
 import type {
   Check,
   NamedRun,
@@ -122,25 +123,49 @@ function declaredTable(section: Pick<Section, "info" | "tables">, file: string):
   return table;
 }
 
+/** How many runs were trained now and served from the cache, and the seconds of training. */
+export interface TrainingCounts {
+  trained: number;
+  cached: number;
+  trainingSeconds: number;
+}
+
 /** Runs one section (see the module doc) and returns its report. */
 export async function runSection<S extends SectionSettings>(
   section: Section<S>,
   options: RunOptions,
 ): Promise<SectionReport> {
   const started = performance.now();
-  const { name } = section.info;
   const settings = sectionSettings(section, options.scale, options.steps);
   const trained = new Map<string, Trained>();
-  let cached = 0;
-  let trainingSeconds = 0;
+  const counts: TrainingCounts = { trained: 0, cached: 0, trainingSeconds: 0 };
   for (const named of section.runs(settings, options.seed)) {
-    const outcome = await trainOrLoad(`${name} ${named.name}`, named, options);
+    const outcome = await trainOrLoad(`${section.info.name} ${named.name}`, named, options);
     trained.set(named.name, { run: named.run, result: outcome.result });
-    if (outcome.cached) cached++;
-    else trainingSeconds += outcome.result.seconds;
+    if (outcome.cached) counts.cached++;
+    else {
+      counts.trained++;
+      counts.trainingSeconds += outcome.result.seconds;
+    }
   }
+  return await writeSection(section, settings, trained, options.out, counts, started);
+}
+
+/**
+ * Analyses a section's trained runs and writes its tables, figures (SVG and PNG) under
+ * `<out>/<name>/`; returns its report. `started` is when the section began (performance.now()).
+ */
+export async function writeSection<S extends SectionSettings>(
+  section: Section<S>,
+  settings: S,
+  trained: ReadonlyMap<string, Trained>,
+  out: string,
+  counts: TrainingCounts,
+  started: number,
+): Promise<SectionReport> {
+  const { name } = section.info;
   const output = section.analyse(settings, trained);
-  const dir = join(options.out, name);
+  const dir = join(out, name);
   const tables = [
     ...contractTables(output.experiments),
     ...Object.entries(output.tables).map(([file, rows]) =>
@@ -163,9 +188,74 @@ export async function runSection<S extends SectionSettings>(
     })),
     tables: tables.map(([table]) => `${name}/${table.file}`),
     checks: [finiteCheck(trained), ...output.checks],
-    trained: trained.size - cached,
-    cached,
-    trainingSeconds,
+    ...counts,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** What one shard of a section did. */
+export interface ShardReport {
+  info: SectionInfo;
+  shard: Shard;
+  /** Instances of this shard, over all runs. */
+  instances: number;
+  counts: TrainingCounts;
+  /** The manifest written, relative to the output root. */
+  manifest: string;
+  seconds: number;
+}
+
+/**
+ * Trains shard K of N of a section: of every run its slice of the instances (`shardRun`), each
+ * stored in the cache (which a shard needs), then writes the manifest that `merge` reads.
+ */
+export async function runShard<S extends SectionSettings>(
+  section: Section<S>,
+  options: RunOptions & { shard: Shard; cache: CacheOptions },
+): Promise<ShardReport> {
+  const started = performance.now();
+  const { name } = section.info;
+  const settings = sectionSettings(section, options.scale, options.steps);
+  const counts: TrainingCounts = { trained: 0, cached: 0, trainingSeconds: 0 };
+  const runs: ShardManifest["runs"] = [];
+  let instances = 0;
+  for (const named of section.runs(settings, options.seed)) {
+    const run = shardRun(named.run, options.shard);
+    if (run.instances.length === 0) {
+      runs.push({ name: named.name, key: null });
+      continue;
+    }
+    const label = `${name} ${named.name} shard ${shardLabel(options.shard)}`;
+    const outcome = await trainOrLoad(label, { name: named.name, run }, options);
+    runs.push({ name: named.name, key: await cacheKey(run, options.backend.trainer) });
+    instances += run.instances.length;
+    if (outcome.cached) counts.cached++;
+    else {
+      counts.trained++;
+      counts.trainingSeconds += outcome.result.seconds;
+    }
+  }
+  const cacheDir = relative(options.out, options.cache.dir);
+  const manifest: ShardManifest = {
+    section: name,
+    scale: options.scale,
+    seed: options.seed,
+    ...(options.steps === undefined ? {} : { steps: options.steps }),
+    shard: options.shard,
+    trainer: options.backend.trainer,
+    cache: cacheDir.startsWith("..") || isAbsolute(cacheDir)
+      ? resolve(options.cache.dir)
+      : cacheDir,
+    runs,
+  };
+  const path = join(name, manifestName(options.shard));
+  await writeFileAtomic(join(options.out, path), JSON.stringify(manifest, null, 2) + "\n");
+  return {
+    info: section.info,
+    shard: options.shard,
+    instances,
+    counts,
+    manifest: path,
     seconds: (performance.now() - started) / 1000,
   };
 }

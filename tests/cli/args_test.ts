@@ -33,7 +33,7 @@ Deno.test("parseRunArgs() defaults to quick scale, seed 0, auto backend, out/.ca
 
 Deno.test("parseRunArgs() reads every flag", () => {
   const args = ["--out", "/tmp/x", "--seed", "7", "--steps", "50", "--scale", "paper"];
-  const more = ["--backend", "cpu", "--cache", "/tmp/c", "--force", "--help"];
+  const more = ["--backend", "cpu", "--cache", "/tmp/c", "--force", "--shard", "2/3", "--help"];
   assert.deepEqual(parseRunArgs([...args, ...more]), {
     out: "/tmp/x",
     seed: 7,
@@ -42,6 +42,7 @@ Deno.test("parseRunArgs() reads every flag", () => {
     backend: "cpu",
     cache: "/tmp/c",
     force: true,
+    shard: { index: 2, count: 3 },
     help: true,
   });
 });
@@ -77,6 +78,9 @@ const badValues: [string[], RegExp][] = [
   [["--out"], /^--out needs a value$/],
   [["--steps", "--seed", "1"], /^--steps needs a value$/],
   [["--help=yes"], /^--help takes no value \(got "yes"\)$/],
+  [["--shard", "0/3"], /^--shard must be K\/N with integers 1 <= K <= N \(got "0\/3"\)$/],
+  [["--shard", "4/3"], /^--shard must be K\/N with integers 1 <= K <= N \(got "4\/3"\)$/],
+  [["--shard", "2"], /^--shard must be K\/N with integers 1 <= K <= N \(got "2"\)$/],
 ];
 for (const [args, pattern] of badValues) {
   Deno.test(`parseRunArgs() rejects ${args.join(" ")} in one line naming the flag`, () => {
@@ -85,7 +89,8 @@ for (const [args, pattern] of badValues) {
 }
 
 Deno.test("parseRunArgs() rejects an unknown flag and lists the accepted ones", () => {
-  const accepted = "accepted: --out, --seed, --steps, --scale, --backend, --cache, --force, --help";
+  const accepted =
+    "accepted: --out, --seed, --steps, --scale, --backend, --cache, --force, --shard, --help";
   assertUserError(
     () => parseRunArgs(["--bogus"]),
     new RegExp(`^unknown flag --bogus; ${accepted}$`),
