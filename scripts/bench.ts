@@ -1,14 +1,16 @@
 /**
  * @module
  * `deno task bench`: training throughput of the notebook's workloads on each backend, and with
- * `--compare` the same workloads on a PyTorch port of the notebook's loop
- * (`scripts/notebook_torch.py`), side by side.
+ * `--compare` the same workloads on the peers a user would pick instead, side by side: the
+ * notebook's loop in PyTorch (`scripts/notebook_torch.py`) and the same loop compiled with JAX
+ * (`scripts/notebook_jax.py`).
  *
  * Per workload and backend it reports the median of `--runs` timed runs after one untimed warm-up
  * run of the same length (which compiles the WebGPU pipelines and warms the JIT):
  * - instance-steps/s: instances × steps ÷ `TrainResult.seconds` (the whole `train()` call: upload,
- *   training, read-back). PyTorch trains all instances in one batched tensor, so its figure is
- *   instances × its steps/s; both are what `steps_per_s` and `torch_steps_per_s` hold in `--json`.
+ *   training, read-back). The peers train all instances in one batched tensor, so their figure is
+ *   instances × their steps/s; these are what `steps_per_s`, `torch_steps_per_s` and
+ *   `jax_steps_per_s` hold in `--json`.
  * - GFLOP/s: instance-steps/s × {@link stepFlops} (dense multiply-adds of forward and backward).
  * - peak memory: the peak resident set of the process that measured the row, warm-up included
  *   ({@link peakMemoryBytes}).
@@ -57,13 +59,36 @@ Flags:
   --steps N                 training steps per run for every workload and backend
                             (default: per workload and backend, about 0.5-2 s a run)
   --compare                 also time the notebook's loop in PyTorch (scripts/notebook_torch.py,
-                            torch's default threads) when python3 with torch is found
+                            torch's default threads) and compiled with JAX (scripts/notebook_jax.py)
+                            where a python3 that imports each is found
   --json                    print one JSON array, an object per workload and backend
   -h, --help                print this help and exit`;
 
 /** Interpreters tried, in order, for `--compare`: Debian's python3 carries torch here. */
 const PYTHONS = ["/usr/bin/python3", "python3"];
-const TORCH_SCRIPT = fileURLToPath(new URL("notebook_torch.py", import.meta.url));
+
+/** A peer of `--compare`: the notebook's loop in a Python framework, run by its script. */
+interface Peer {
+  /** The framework's module, which names the peer's fields (`<name>_steps_per_s`). */
+  name: "torch" | "jax";
+  script: string;
+  /** The line under the table saying what was timed. */
+  note: string;
+}
+
+const PEERS: readonly Peer[] = [
+  {
+    name: "torch",
+    script: fileURLToPath(new URL("notebook_torch.py", import.meta.url)),
+    note:
+      "torch: the notebook's loop in PyTorch (all instances in one tensor), torch's default threads.",
+  },
+  {
+    name: "jax",
+    script: fileURLToPath(new URL("notebook_jax.py", import.meta.url)),
+    note: "jax: the same loop compiled with JAX (jit over a lax.scan of the steps), on the CPU.",
+  },
+];
 const SELF = fileURLToPath(import.meta.url);
 const decoder = new TextDecoder();
 
@@ -84,7 +109,11 @@ interface Row {
   /** Instance-steps per second of the PyTorch notebook loop. */
   torch_steps_per_s: number | null;
   /** steps_per_s / torch_steps_per_s. */
-  ratio: number | null;
+  torch_ratio: number | null;
+  /** Instance-steps per second of the loop compiled with JAX. */
+  jax_steps_per_s: number | null;
+  /** steps_per_s / jax_steps_per_s. */
+  jax_ratio: number | null;
 }
 
 /** Times `runs` training runs of a workload after a warm-up run; returns its row without torch. */
@@ -117,16 +146,18 @@ async function measure(
     gflop_s: rate * stepFlops(n, m, NOTEBOOK_BATCH) / 1e9,
     peak_rss_mib: peak / 2 ** 20,
     torch_steps_per_s: null,
-    ratio: null,
+    torch_ratio: null,
+    jax_steps_per_s: null,
+    jax_ratio: null,
   };
 }
 
-/** The first interpreter of {@link PYTHONS} that imports torch, or undefined. */
-async function torchPython(): Promise<string | undefined> {
+/** The first interpreter of {@link PYTHONS} that imports `module`, or undefined. */
+async function pythonWith(module: string): Promise<string | undefined> {
   for (const python of PYTHONS) {
     try {
       const command = new Deno.Command(python, {
-        args: ["-c", "import torch"],
+        args: ["-c", `import ${module}`],
         stdout: "null",
         stderr: "null",
       });
@@ -138,18 +169,19 @@ async function torchPython(): Promise<string | undefined> {
   return undefined;
 }
 
-/** Instance-steps per second of the notebook's loop in PyTorch (median of `runs`). */
-async function measureTorch(
+/** Instance-steps per second of a peer's loop (median of `runs`). */
+async function measurePeer(
+  peer: Peer,
   python: string,
   workload: Workload,
   steps: number,
   runs: number,
 ): Promise<number> {
   const { n, m, instances } = workload;
-  const args = [TORCH_SCRIPT, ...[n, m, instances, NOTEBOOK_BATCH, steps, runs].map(String)];
+  const args = [peer.script, ...[n, m, instances, NOTEBOOK_BATCH, steps, runs].map(String)];
   const output = await new Deno.Command(python, { args, stdin: "null" }).output();
   if (!output.success) {
-    throw new Error(`notebook_torch.py failed:\n${decoder.decode(output.stderr)}`);
+    throw new Error(`${peer.script} failed:\n${decoder.decode(output.stderr)}`);
   }
   return JSON.parse(decoder.decode(output.stdout)).instance_steps_per_s;
 }
@@ -189,6 +221,8 @@ const COLUMNS: [string, number][] = [
   ["peak MiB", 8],
   ["torch inst-steps/s", 18],
   ["ours/torch", 10],
+  ["jax inst-steps/s", 16],
+  ["ours/jax", 8],
 ];
 
 function tableLine(cells: string[]): string {
@@ -208,7 +242,9 @@ function tableRow(row: Row): string {
     format(row.gflop_s),
     format(row.peak_rss_mib),
     format(row.torch_steps_per_s),
-    format(row.ratio),
+    format(row.torch_ratio),
+    format(row.jax_steps_per_s),
+    format(row.jax_ratio),
   ]);
 }
 
@@ -234,11 +270,16 @@ async function main(): Promise<void> {
     console.error("bench: no WebGPU adapter found; measuring the cpu backend only");
     backends = ["cpu"];
   }
-  const python = values.compare ? await torchPython() : undefined;
-  if (values.compare && !python) {
-    console.error(
-      `bench: no python3 with torch found (tried ${PYTHONS.join(", ")}); skipping the comparison`,
-    );
+  const peers: { peer: Peer; python: string }[] = [];
+  for (const peer of values.compare ? PEERS : []) {
+    const python = await pythonWith(peer.name);
+    if (python) peers.push({ peer, python });
+    else {
+      console.error(
+        `bench: no python3 with ${peer.name} found (tried ${PYTHONS.join(", ")}); ` +
+          `skipping the ${peer.name} comparison`,
+      );
+    }
   }
 
   const rows: Row[] = [];
@@ -251,11 +292,17 @@ async function main(): Promise<void> {
     for (const each of backends) {
       measured.push(await measureRow(workload, each, steps ?? workload.steps[each], runs));
     }
-    if (python) {
-      const torchRate = await measureTorch(python, workload, steps ?? workload.steps.torch, runs);
+    for (const { peer, python } of peers) {
+      const rate = await measurePeer(
+        peer,
+        python,
+        workload,
+        steps ?? workload.steps[peer.name],
+        runs,
+      );
       for (const row of measured) {
-        row.torch_steps_per_s = torchRate;
-        row.ratio = row.steps_per_s / torchRate;
+        row[`${peer.name}_steps_per_s`] = rate;
+        row[`${peer.name}_ratio`] = row.steps_per_s / rate;
       }
     }
     if (!values.json) measured.forEach((row) => console.log(tableRow(row)));
@@ -272,9 +319,7 @@ async function main(): Promise<void> {
       "GFLOP/s: 10·B·n·m FLOPs per instance-step (dense multiply-adds of forward and backward, ×2).",
       "peak MiB: peak resident set of the process that measured the row, one process per row (Deno,",
       "JS heap, and the WebGPU driver's host memory; on lavapipe that includes the GPU buffers).",
-      python
-        ? "torch: the notebook's loop in PyTorch (all instances in one tensor), torch's default threads."
-        : "",
+      ...peers.map(({ peer }) => peer.note),
     ].join("\n").trimEnd(),
   );
 }

@@ -23,7 +23,8 @@ export interface Workload {
   n: number;
   m: number;
   instances: number;
-  steps: { webgpu: number; cpu: number; torch: number };
+  /** Steps per timed run of each trainer and peer (about 0.5–2 s each on 2 cores). */
+  steps: { webgpu: number; cpu: number; torch: number; jax: number };
 }
 
 /**
@@ -31,9 +32,27 @@ export interface Workload {
  * shape (n=20, m=5, 7 instances) and the feature-geometry cell (n=200, m=20, 20 instances).
  */
 export const WORKLOADS: readonly Workload[] = [
-  { name: "5x2", n: 5, m: 2, instances: 10, steps: { webgpu: 3000, cpu: 150, torch: 300 } },
-  { name: "20x5", n: 20, m: 5, instances: 7, steps: { webgpu: 300, cpu: 50, torch: 150 } },
-  { name: "200x20", n: 200, m: 20, instances: 20, steps: { webgpu: 24, cpu: 2, torch: 6 } },
+  {
+    name: "5x2",
+    n: 5,
+    m: 2,
+    instances: 10,
+    steps: { webgpu: 3000, cpu: 150, torch: 300, jax: 600 },
+  },
+  {
+    name: "20x5",
+    n: 20,
+    m: 5,
+    instances: 7,
+    steps: { webgpu: 300, cpu: 50, torch: 150, jax: 400 },
+  },
+  {
+    name: "200x20",
+    n: 200,
+    m: 20,
+    instances: 20,
+    steps: { webgpu: 24, cpu: 2, torch: 6, jax: 20 },
+  },
 ];
 
 /**

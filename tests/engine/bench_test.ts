@@ -53,12 +53,14 @@ Deno.test("bench --json prints one array of rows with every field", async () => 
     assert.equal(row.steps, 1);
     assert.ok(row.steps_per_s > 0 && row.gflop_s > 0 && row.peak_rss_mib > 0);
     assertClose(row.gflop_s, row.steps_per_s * stepFlops(row.n, row.m, 1024) / 1e9, 1e-9);
-    assert.equal(row.torch_steps_per_s, null);
-    assert.equal(row.ratio, null);
+    for (const peer of ["torch", "jax"]) {
+      assert.equal(row[`${peer}_steps_per_s`], null);
+      assert.equal(row[`${peer}_ratio`], null);
+    }
   }
 });
 
-Deno.test("bench --compare --json fills the torch fields, or leaves them null without torch", async () => {
+Deno.test("bench --compare --json fills each peer's fields, or leaves them null without it", async () => {
   const result = await bench([
     "--compare",
     "--json",
@@ -73,12 +75,15 @@ Deno.test("bench --compare --json fills the torch fields, or leaves them null wi
   ]);
   assert.equal(result.code, 0, result.stderr);
   const [row] = JSON.parse(result.stdout);
-  if (row.torch_steps_per_s === null) {
-    assert.match(result.stderr, /no python3 with torch/);
-    assert.equal(row.ratio, null);
-  } else {
-    assert.ok(row.torch_steps_per_s > 0);
-    assertClose(row.ratio, row.steps_per_s / row.torch_steps_per_s, 1e-9);
+  for (const peer of ["torch", "jax"]) {
+    const rate = row[`${peer}_steps_per_s`];
+    if (rate === null) {
+      assert.match(result.stderr, new RegExp(`no python3 with ${peer}`));
+      assert.equal(row[`${peer}_ratio`], null);
+    } else {
+      assert.ok(rate > 0);
+      assertClose(row[`${peer}_ratio`], row.steps_per_s / rate, 1e-9);
+    }
   }
 });
 
