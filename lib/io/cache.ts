@@ -39,10 +39,14 @@ export function stableJson(value: unknown): string {
 
 let codeHash: Promise<string> | undefined;
 
-/** SHA-256 over the path and text of every file under `lib/engine/` and `shaders/`. */
+/**
+ * SHA-256 over the path (relative to the checkout, so that copies of it agree) and text of every
+ * file under `lib/engine/` and `shaders/`.
+ */
 export function engineCodeHash(): Promise<string> {
   codeHash ??= (async () => {
     const roots = ["../engine/", "../../shaders/"].map((path) => new URL(path, import.meta.url));
+    const checkout = new URL("../../", import.meta.url).pathname;
     const files: [string, string][] = [];
     const walk = async (dir: URL, prefix: string) => {
       for await (const entry of Deno.readDir(dir)) {
@@ -51,7 +55,7 @@ export function engineCodeHash(): Promise<string> {
         else files.push([`${prefix}${entry.name}`, await Deno.readTextFile(url)]);
       }
     };
-    for (const root of roots) await walk(root, root.pathname);
+    for (const root of roots) await walk(root, root.pathname.slice(checkout.length));
     files.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
     return await sha256(files.map(([path, text]) => `${path}\n${text.length}\n${text}`).join(""));
   })();

@@ -7,6 +7,7 @@ import {
   CorruptEntry,
   decodeResult,
   encodeResult,
+  engineCodeHash,
   loadCached,
   stableJson,
   storeCached,
@@ -122,5 +123,24 @@ Deno.test("runSection() trains once, then serves the cache; --force and a corrup
     assert.equal(await Deno.readTextFile(join(dir, "out", "intro", "weights.csv")), csv);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("engineCodeHash() is the same in a copy of the checkout, so its cache entries carry over", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const copy = await Deno.makeTempDir();
+  try {
+    for (const path of ["lib", "shaders", "deno.json", "deno.lock"]) {
+      await new Deno.Command("cp", { args: ["-r", join(root, path), copy] }).output();
+    }
+    const script = `import { engineCodeHash } from "${join(copy, "lib/io/cache.ts")}";\n` +
+      "console.log(await engineCodeHash());";
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--config", join(copy, "deno.json"), script],
+      stderr: "inherit",
+    }).output();
+    assert.equal(new TextDecoder().decode(output.stdout).trim(), await engineCodeHash());
+  } finally {
+    await Deno.remove(copy, { recursive: true });
   }
 });
