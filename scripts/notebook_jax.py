@@ -10,19 +10,14 @@ averaged over batch and features, summed over instances; AdamW (lr 1e-3, betas (
 eps 1e-8, weight decay 0.01 on W and b, PyTorch's update). All instances train together in one
 batched array; STEPS steps run as one jit-compiled lax.scan, on the CPU.
 
-Usage: notebook_jax.py N M INSTANCES BATCH STEPS [RUNS]
-Runs one untimed warm-up block of STEPS steps (which compiles), then RUNS (default 1) timed blocks
-of STEPS steps, and prints one JSON object: {"steps_per_s": ..., "instance_steps_per_s": ...},
-the median over the timed blocks (instance_steps_per_s = INSTANCES * steps_per_s).
+Usage: notebook_jax.py N M INSTANCES BATCH STEPS [RUNS] (see peer_timing.py); the warm-up block
+compiles.
 """
-
-import argparse
-import json
-import statistics
-import time
 
 import jax
 import jax.numpy as jnp
+
+from peer_timing import time_peer
 
 LR, BETA1, BETA2, EPS, WEIGHT_DECAY = 1e-3, 0.9, 0.999, 1e-8, 0.01
 
@@ -74,27 +69,19 @@ def make_train(n, instances, n_batch, steps):
     return train
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("n", "m", "instances", "batch", "steps"):
-        parser.add_argument(name, type=int)
-    parser.add_argument("runs", type=int, nargs="?", default=1)
-    args = parser.parse_args()
+def make_block(args):
     key = jax.random.key(0)
-    params, state = init(key, args.n, args.m, args.instances)
     train = make_train(args.n, args.instances, args.batch, args.steps)
-    params, state = jax.block_until_ready(train(params, state, jax.random.fold_in(key, 0)))
-    rates = []
-    for run in range(args.runs):
-        started = time.perf_counter()
-        params, state = jax.block_until_ready(train(params, state, jax.random.fold_in(key, run + 1)))
-        rates.append(args.steps / (time.perf_counter() - started))
-    steps_per_s = statistics.median(rates)
-    print(json.dumps({
-        "steps_per_s": steps_per_s,
-        "instance_steps_per_s": args.instances * steps_per_s,
-    }))
+    carry = {"state": init(key, args.n, args.m, args.instances), "block": 0}
+
+    def block():
+        params, state = carry["state"]
+        carry["block"] += 1
+        key_block = jax.random.fold_in(key, carry["block"])
+        carry["state"] = jax.block_until_ready(train(params, state, key_block))
+
+    return block
 
 
 if __name__ == "__main__":
-    main()
+    time_peer(__doc__.splitlines()[0], make_block)

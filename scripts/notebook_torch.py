@@ -10,20 +10,14 @@ summed over instances; AdamW(lr=1e-3) with the notebook's per-step constant lr s
 instances train together in one batched tensor, on the CPU, with torch's default intra-op threads
 (one per core), as the notebook runs.
 
-Usage: notebook_torch.py N M INSTANCES BATCH STEPS [RUNS]
-Runs one untimed warm-up block of STEPS steps, then RUNS (default 1) timed blocks of STEPS steps,
-and prints one JSON object: {"steps_per_s": ..., "instance_steps_per_s": ...}, the median over
-the timed blocks (instance_steps_per_s = INSTANCES * steps_per_s).
+Usage: notebook_torch.py N M INSTANCES BATCH STEPS [RUNS] (see peer_timing.py).
 """
-
-import argparse
-import json
-import statistics
-import time
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from peer_timing import time_peer
 
 
 class Model(nn.Module):
@@ -66,26 +60,11 @@ def optimize(model, opt, n_batch, steps, lr=1e-3, lr_scale=constant_lr):
         opt.step()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in ("n", "m", "instances", "batch", "steps"):
-        parser.add_argument(name, type=int)
-    parser.add_argument("runs", type=int, nargs="?", default=1)
-    args = parser.parse_args()
+def make_block(args):
     model = Model(args.n, args.m, args.instances)
     opt = torch.optim.AdamW(list(model.parameters()), lr=1e-3)
-    optimize(model, opt, args.batch, args.steps)
-    rates = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        optimize(model, opt, args.batch, args.steps)
-        rates.append(args.steps / (time.perf_counter() - started))
-    steps_per_s = statistics.median(rates)
-    print(json.dumps({
-        "steps_per_s": steps_per_s,
-        "instance_steps_per_s": args.instances * steps_per_s,
-    }))
+    return lambda: optimize(model, opt, args.batch, args.steps)
 
 
 if __name__ == "__main__":
-    main()
+    time_peer(__doc__.splitlines()[0], make_block)

@@ -11,7 +11,8 @@ import { UserError } from "../engine/errors.ts";
 import { resolveBackend } from "../engine/train.ts";
 import { writeFileAtomic } from "../io/csv.ts";
 import { checkCounts, reportHtml } from "../io/report.ts";
-import { runSection, runShard, type SectionReport } from "../sections/runner.ts";
+import { type RunOptions, runSection, runShard, type SectionReport } from "../sections/runner.ts";
+import type { CacheOptions } from "../io/cache.ts";
 import { type Shard, shardLabel } from "../sections/shard.ts";
 import type { Scale, Section } from "../sections/section.ts";
 import { parseRunArgs, type RunArgs, runUsage } from "./args.ts";
@@ -68,25 +69,33 @@ export function printSection(report: SectionReport, verbose: boolean): void {
 }
 
 /**
- * Trains shard `args.shard` of `sections` into `args.out` (cache entries and a manifest per
- * section), printing a line per section; `deno task merge` turns the shards into the outputs.
+ * What every run of `args` shares: the backend resolved (its fallback note printed), `--out` and
+ * `--cache` checked writable before any training, and the runner's options.
  */
-async function runShards(sections: readonly Section[], args: RunArgs & { shard: Shard }) {
+async function runOptions(args: RunArgs): Promise<RunOptions & { cache: CacheOptions }> {
   const backend = await resolveBackend(args.backend);
   await ensureWritable("--out", args.out);
   await ensureWritable("--cache", args.cache);
   if (backend.note) console.error(backend.note);
+  return {
+    out: args.out,
+    scale: args.scale,
+    seed: args.seed,
+    steps: args.steps,
+    backend,
+    cache: { dir: args.cache, force: args.force },
+    showProgress: Deno.stderr.isTerminal(),
+  };
+}
+
+/**
+ * Trains shard `args.shard` of `sections` into `args.out` (cache entries and a manifest per
+ * section), printing a line per section; `deno task merge` turns the shards into the outputs.
+ */
+async function runShards(sections: readonly Section[], args: RunArgs & { shard: Shard }) {
+  const options = { ...await runOptions(args), shard: args.shard };
   for (const section of sections) {
-    const report = await runShard(section, {
-      out: args.out,
-      scale: args.scale,
-      seed: args.seed,
-      steps: args.steps,
-      backend,
-      cache: { dir: args.cache, force: args.force },
-      shard: args.shard,
-      showProgress: Deno.stderr.isTerminal(),
-    });
+    const report = await runShard(section, options);
     const { trained, cached } = report.counts;
     console.log(
       `${report.info.name} (${report.info.paper}): shard ${shardLabel(report.shard)}, ` +
@@ -102,25 +111,14 @@ async function runSections(
   args: RunArgs,
   verbose: boolean,
 ): Promise<{ reports: SectionReport[]; trainer: string }> {
-  const backend = await resolveBackend(args.backend);
-  await ensureWritable("--out", args.out);
-  await ensureWritable("--cache", args.cache);
-  if (backend.note) console.error(backend.note);
+  const options = await runOptions(args);
   const reports: SectionReport[] = [];
   for (const section of sections) {
-    const report = await runSection(section, {
-      out: args.out,
-      scale: args.scale,
-      seed: args.seed,
-      steps: args.steps,
-      backend,
-      cache: { dir: args.cache, force: args.force },
-      showProgress: Deno.stderr.isTerminal(),
-    });
+    const report = await runSection(section, options);
     printSection(report, verbose);
     reports.push(report);
   }
-  return { reports, trainer: backend.trainer };
+  return { reports, trainer: options.backend.trainer };
 }
 
 /**
