@@ -35,26 +35,24 @@ export function shardRun(run: RunSpec, shard: Shard): RunSpec {
 }
 
 /**
- * One run's result from its shards' results, in shard order: every per-instance array and
- * snapshot concatenated, the final losses and best-of-k selection recomputed over all instances
- * (as the trainer does), the seconds summed.
+ * One run's result from the results of its shards' non-empty slices, in shard order: every
+ * per-instance array and snapshot concatenated, the final losses and best-of-k selection
+ * recomputed over all instances (as the trainer does), the seconds summed.
  */
 export function mergeResults(run: RunSpec, parts: readonly TrainResult[]): TrainResult {
-  const present = parts.filter((part) => part.params.length > 0);
-  const snapshots: SnapshotParams[] = (present[0]?.snapshots ?? []).map((snapshot, s) => ({
+  const snapshots: SnapshotParams[] = parts[0].snapshots.map((snapshot, s) => ({
     step: snapshot.step,
-    params: present.flatMap((part) => part.snapshots[s].params),
+    params: parts.flatMap((part) => part.snapshots[s].params),
   }));
-  const seconds = parts.reduce((sum, part) => sum + part.seconds, 0);
   const result = assembleResult(
-    present[0]?.backend ?? "cpu",
+    parts[0].backend,
     run,
-    present.flatMap((part) => part.params),
-    present.flatMap((part) => part.losses),
+    parts.flatMap((part) => part.params),
+    parts.flatMap((part) => part.losses),
     snapshots,
     performance.now(),
   );
-  return { ...result, seconds };
+  return { ...result, seconds: parts.reduce((sum, part) => sum + part.seconds, 0) };
 }
 
 /** What a shard writes beside its cache entries: `<out>/<section>/shard-K-of-N.json`. */
