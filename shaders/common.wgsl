@@ -230,25 +230,25 @@ fn output_loss(o: vec4<f32>, x: vec4<f32>, importance: f32) -> vec4<f32> {
   return importance * error * error * (1.0 / (f32(BATCH) * f32(N)));
 }
 
-// Phase 3: AdamW (or Adam) on parameter k at 1-based count t with learning rate lr.
-fn adam_update(inst: u32, k: u32, grad_in: f32, t: f32, lr: f32) {
+// Phase 3: AdamW (or Adam) on parameter k at 1-based count t with learning rate lr (adam.wgsl).
+fn adam_update(inst: u32, k: u32, grad: f32, t: f32, lr: f32) {
   let index = inst * param_count() + k;
   let first = inst * 2u * param_count() + k;
   let second = first + param_count();
-  var theta = params[index];
-  var grad = grad_in;
-  if (DECOUPLED_DECAY) {
-    theta *= 1.0 - lr * control.weight_decay;
-  } else {
-    grad += control.weight_decay * theta;
-  }
-  let m = control.beta1 * moments[first] + (1.0 - control.beta1) * grad;
-  let v = control.beta2 * moments[second] + (1.0 - control.beta2) * grad * grad;
-  moments[first] = m;
-  moments[second] = v;
-  let m_hat = m / (1.0 - pow(control.beta1, t));
-  let v_hat = v / (1.0 - pow(control.beta2, t));
-  params[index] = theta - lr * m_hat / (sqrt(v_hat) + control.eps);
+  let state = adam_step(
+    AdamState(params[index], moments[first], moments[second]),
+    grad,
+    t,
+    lr,
+    control.beta1,
+    control.beta2,
+    control.eps,
+    control.weight_decay,
+    DECOUPLED_DECAY,
+  );
+  params[index] = state.theta;
+  moments[first] = state.m;
+  moments[second] = state.v;
 }
 
 fn act_hidden4(z: vec4<f32>) -> vec4<f32> {

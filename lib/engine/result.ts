@@ -99,13 +99,19 @@ export interface SnapshotParams {
   params: Float64Array[];
 }
 
+/** What a result's shape depends on: the steps and each instance's configuration. */
+export interface TrainedShape {
+  steps: number;
+  instances: readonly { config: number }[];
+}
+
 /**
  * Builds a trainer's result: final loss per instance (mean of the last window), each snapshot's
  * loss (the batch loss at its step; the final loss at the last step), best-of-k selection.
  */
 export function assembleResult(
   backend: Backend,
-  run: RunSpec,
+  run: TrainedShape,
   params: Float64Array[],
   losses: Float32Array[],
   snapshotParams: SnapshotParams[],

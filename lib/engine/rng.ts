@@ -12,6 +12,8 @@
 
 /** Counter word `step` used for the fixed dataset of a finite-data run (never a training step). */
 export const DATASET_STEP = 0xfffffffe;
+/** Counter word `step` used for the inputs that choose an SAE's resampled latents (lib/engine/sae.ts). */
+export const RESAMPLE_STEP = 0xfffffffd;
 /** Counter word `step` used for the initial weights. */
 export const INIT_STEP = 0xffffffff;
 /** Lane tag marking a draw that belongs to a feature set rather than to one feature. */

@@ -7,6 +7,7 @@
  * and the kernels share (limits, codes, uniform layouts, loops) is in `layout.ts`.
  */
 import randomSource from "../../../shaders/random.wgsl" with { type: "text" };
+import adamSource from "../../../shaders/adam.wgsl" with { type: "text" };
 import commonSource from "../../../shaders/common.wgsl" with { type: "text" };
 import fusedSource from "../../../shaders/fused.wgsl" with { type: "text" };
 import splitSource from "../../../shaders/split.wgsl" with { type: "text" };
@@ -55,10 +56,10 @@ export const LOOP_BUDGET = 60_000;
 export type KernelChoice = "auto" | "split" | "chunked";
 
 /** Target seconds of GPU work between progress reports. */
-const PROGRESS_INTERVAL_S = 0.5;
+export const PROGRESS_INTERVAL_S = 0.5;
 
 /** The invocations per workgroup: the device's limit, at most 64 (measured best on lavapipe). */
-function workgroupSize(device: GPUDevice): number {
+export function workgroupSize(device: GPUDevice): number {
   return Math.min(64, device.limits.maxComputeInvocationsPerWorkgroup);
 }
 
@@ -110,7 +111,8 @@ function bindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
 }
 
 /**
- * The WGSL of a plan's module: the generated prelude, the random stream and the shared helpers,
+ * The WGSL of a plan's module: the generated prelude, the random stream, the optimiser and the
+ * shared helpers,
  * then its driver's file (with the chunked phases only where the plan runs them).
  */
 export function kernelSource(plan: Pick<KernelPlan, "mode" | "featureChunk">): string {
@@ -119,7 +121,7 @@ export function kernelSource(plan: Pick<KernelPlan, "mode" | "featureChunk">): s
     : plan.featureChunk > 0
     ? [splitSource, chunkedSource]
     : [splitSource];
-  return [wgslPrelude(), randomSource, commonSource, ...driver].join("\n");
+  return [wgslPrelude(), randomSource, adamSource, commonSource, ...driver].join("\n");
 }
 
 /** The override constants of a run's pipelines, one per entry of `OVERRIDES` (layout.ts). */
@@ -386,7 +388,7 @@ export function kernelPlan(
 const QUAD_STEP_WORK = 2 ** 20;
 
 /** A storage buffer holding `data`, created through `create`. */
-function storage(
+export function storage(
   device: GPUDevice,
   create: (descriptor: GPUBufferDescriptor) => GPUBuffer,
   data: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>,
