@@ -11,14 +11,20 @@ import { parseArgs } from "node:util";
 import { runMain, UserError } from "../engine/errors.ts";
 import type { TrainResult } from "../engine/result.ts";
 import { loadCached } from "../io/cache.ts";
-import { sectionSettings, type TrainingCounts, writeSection } from "../sections/runner.ts";
-import type { Section, SectionSettings, Trained } from "../sections/section.ts";
+import { isSaeRun, type Run } from "../engine/run.ts";
+import {
+  sectionSettings,
+  type TrainingCounts,
+  trainStages,
+  writeSection,
+} from "../sections/runner.ts";
+import type { Section, SectionSettings } from "../sections/section.ts";
 import {
   mergeResults,
+  recordedPart,
   type Shard,
   shardLabel,
   type ShardManifest,
-  shardRun,
 } from "../sections/shard.ts";
 import { ensureWritable, exitForChecks, printSection, writeBook } from "./main.ts";
 
@@ -107,7 +113,7 @@ async function loadSlice(
   section: string,
   name: string,
   found: FoundShard,
-  run: Trained["run"],
+  run: Run,
 ): Promise<TrainResult | undefined> {
   const { manifest, dir } = found;
   const label = `${section} shard ${shardLabel(manifest.shard)} in ${dir}`;
@@ -135,9 +141,9 @@ async function mergeSection<S extends SectionSettings>(
   const started = performance.now();
   const { scale, seed, steps, shard } = shards[0].manifest;
   const settings = sectionSettings(section, scale, steps);
-  const trained = new Map<string, Trained>();
   const counts: TrainingCounts = { trained: 0, cached: 0, trainingSeconds: 0 };
-  for (const named of section.runs(settings, seed)) {
+  const whole = section.followUps !== undefined;
+  const stages = await trainStages(section, settings, seed, async (named) => {
     const parts: TrainResult[] = [];
     for (let index = 1; index <= shard.count; index++) {
       const slice: Shard = { index, count: shard.count };
@@ -145,16 +151,16 @@ async function mergeSection<S extends SectionSettings>(
         section.info.name,
         named.name,
         shards[index - 1],
-        shardRun(named.run, slice),
+        recordedPart(named.run, slice, whole && !isSaeRun(named.run)),
       );
       if (part) parts.push(part);
     }
     const result = mergeResults(named.run, parts);
-    trained.set(named.name, { run: named.run, result });
     counts.cached++;
     counts.trainingSeconds += result.seconds;
-  }
-  return await writeSection(section, settings, trained, out, counts, started);
+    return result;
+  });
+  return await writeSection(section, settings, stages, out, counts, started);
 }
 
 /** The main of `deno task merge` (see the module doc). */

@@ -1,9 +1,11 @@
 /**
  * @module
- * Training entry point: runs a {@link RunSpec} on the WebGPU trainer or the CPU reference trainer
+ * Training entry point: runs a toy model's {@link RunSpec} or an SAE run on the WebGPU trainer or
+ * the CPU reference trainer
  * and returns every instance's parameters, loss curve, snapshots, and best-of-k selection.
  */
-import type { RunSpec } from "./spec.ts";
+import { isSaeRun, type Run } from "./run.ts";
+import { validateSaeRun } from "./sae.ts";
 import { validateRun } from "./spec.ts";
 import type { Backend, ProgressCallback, TrainResult } from "./result.ts";
 import type { KernelChoice } from "./webgpu/trainer.ts";
@@ -18,8 +20,17 @@ export interface TrainOptions {
   kernel?: KernelChoice;
 }
 
-/** Validates a run and trains it on the chosen backend. */
-export async function train(run: RunSpec, options: TrainOptions): Promise<TrainResult> {
+/** Validates a run (a toy model's or an SAE's) and trains it on the chosen backend. */
+export async function train(run: Run, options: TrainOptions): Promise<TrainResult> {
+  if (isSaeRun(run)) {
+    validateSaeRun(run);
+    if (options.backend === "cpu") {
+      const { trainSaeCpu } = await import("./cpu/sae.ts");
+      return trainSaeCpu(run, options.onProgress);
+    }
+    const { trainSaeWebGpu } = await import("./webgpu/sae.ts");
+    return trainSaeWebGpu(run, options.onProgress);
+  }
   validateRun(run);
   if (options.backend === "cpu") {
     const { trainCpu } = await import("./cpu/trainer.ts");

@@ -1,6 +1,6 @@
 /**
  * @module
- * The training cache: a trained run's result stored under a key that hashes the {@link RunSpec},
+ * The training cache: a trained run's result stored under a key that hashes the {@link Run},
  * the trainer that ran it (backend and adapter) and the trainer's code (every file of
  * `lib/engine/` and `shaders/`), so a rerun with nothing changed trains nothing, and any change
  * to the run or the engine trains again.
@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { assembleResult, type Backend, type TrainResult } from "../engine/result.ts";
-import { paramLayout, type RunSpec } from "../engine/spec.ts";
+import { type Run, runParamCount } from "../engine/run.ts";
 import { writeFileAtomic } from "./csv.ts";
 
 const MAGIC = "SPCACHE1";
@@ -63,7 +63,7 @@ export function engineCodeHash(): Promise<string> {
 }
 
 /** The cache key of `run` trained by `trainer` (backend and adapter) with the current engine. */
-export async function cacheKey(run: RunSpec, trainer: string): Promise<string> {
+export async function cacheKey(run: Run, trainer: string): Promise<string> {
   return await sha256(stableJson({ run, trainer, code: await engineCodeHash() }));
 }
 
@@ -91,9 +91,9 @@ function blockBytes(instances: number, paramCount: number, steps: number, snapsh
 }
 
 /** Serialises a result: magic, header length, JSON header, payload (see the module doc). */
-export async function encodeResult(run: RunSpec, result: TrainResult): Promise<Uint8Array> {
+export async function encodeResult(run: Run, result: TrainResult): Promise<Uint8Array> {
   const instances = run.instances.length;
-  const paramCount = paramLayout(run.model).count;
+  const paramCount = runParamCount(run);
   const snapshotSteps = result.snapshots.map((snapshot) => snapshot.step);
   const sizes = blockBytes(instances, paramCount, run.steps, snapshotSteps.length);
   const payload = new Uint8Array(sizes.total);
@@ -134,7 +134,7 @@ export class CorruptEntry extends Error {
  * recomputed from the curves and parameters as the trainer does. Throws {@link CorruptEntry}
  * where anything is off.
  */
-export async function decodeResult(run: RunSpec, bytes: Uint8Array): Promise<TrainResult> {
+export async function decodeResult(run: Run, bytes: Uint8Array): Promise<TrainResult> {
   if (bytes.byteLength < MAGIC.length + 4 || decoder.decode(bytes.subarray(0, 8)) !== MAGIC) {
     throw new CorruptEntry("bad magic");
   }
@@ -147,7 +147,7 @@ export async function decodeResult(run: RunSpec, bytes: Uint8Array): Promise<Tra
     throw new CorruptEntry("unreadable header");
   }
   const instances = run.instances.length;
-  const paramCount = paramLayout(run.model).count;
+  const paramCount = runParamCount(run);
   if (!Array.isArray(header.snapshotSteps)) throw new CorruptEntry("unreadable header");
   const sizes = blockBytes(instances, paramCount, run.steps, header.snapshotSteps.length);
   if (
@@ -196,7 +196,7 @@ export type CacheLookup =
 export async function loadCached(
   cache: CacheOptions,
   key: string,
-  run: RunSpec,
+  run: Run,
 ): Promise<CacheLookup> {
   if (cache.force) return { status: "forced" };
   let bytes: Uint8Array;
@@ -218,7 +218,7 @@ export async function loadCached(
 export async function storeCached(
   cache: CacheOptions,
   key: string,
-  run: RunSpec,
+  run: Run,
   result: TrainResult,
 ): Promise<void> {
   await writeFileAtomic(join(cache.dir, `${key}.bin`), await encodeResult(run, result));

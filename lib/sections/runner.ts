@@ -8,12 +8,20 @@
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { progress } from "../cli/progress.ts";
 import type { TrainResult } from "../engine/result.ts";
+import { isSaeRun, type Run } from "../engine/run.ts";
+import type { SaeRun } from "../engine/sae.ts";
 import { type ResolvedBackend, train } from "../engine/train.ts";
 import { cacheKey, type CacheOptions, loadCached, storeCached } from "../io/cache.ts";
 import { pngPreview } from "../figures/png.ts";
 import { writeFileAtomic } from "../io/csv.ts";
 import { contractTables, type TableSpec, writeTable } from "../io/tables.ts";
-import { manifestName, type Shard, shardLabel, type ShardManifest, shardRun } from "./shard.ts";
+import {
+  manifestName,
+  recordedPart,
+  type Shard,
+  shardLabel,
+  type ShardManifest,
+} from "./shard.ts";
 import type {
   Check,
   NamedRun,
@@ -22,6 +30,7 @@ import type {
   SectionInfo,
   SectionSettings,
   Trained,
+  TrainedRuns,
 } from "./section.ts";
 
 /** How sections run: the flags shared by every section script and `deno task figures`. */
@@ -73,11 +82,11 @@ export function sectionSettings<S extends SectionSettings>(
  * The check every section gets: training converged, every instance's loss and weights finite.
  * A non-finite instance is named here and never selected or drawn (see `selectBest`).
  */
-export function finiteCheck(trained: ReadonlyMap<string, Trained>): Check {
-  const bad = [...trained].flatMap(([name, { result }]) =>
+export function finiteCheck(trained: readonly [string, Trained<Run>][]): Check {
+  const bad = trained.flatMap(([name, { result }]) =>
     result.finite.flatMap((finite, k) => finite ? [] : [`${name} #${k}`])
   );
-  const total = [...trained.values()].reduce((sum, { run }) => sum + run.instances.length, 0);
+  const total = trained.reduce((sum, [, { run }]) => sum + run.instances.length, 0);
   return {
     id: "finite",
     claim: "Training converges: every instance's loss and weights are finite numbers.",
@@ -92,7 +101,7 @@ export function finiteCheck(trained: ReadonlyMap<string, Trained>): Check {
 /** Trains `named.run`, or loads it from the cache; stores what it trains. */
 async function trainOrLoad(
   label: string,
-  named: NamedRun,
+  named: NamedRun<Run>,
   options: RunOptions,
 ): Promise<{ result: TrainResult; cached: boolean }> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -130,6 +139,39 @@ export interface TrainingCounts {
   trainingSeconds: number;
 }
 
+/** A section's trained runs and the follow-ups trained on them. */
+export interface SectionTrained {
+  trained: TrainedRuns;
+  followUps: TrainedRuns<SaeRun>;
+}
+
+/** Trains (through `trainOne`) a section's runs, then its follow-ups on them. */
+export async function trainStages<S extends SectionSettings>(
+  section: Section<S>,
+  settings: S,
+  seed: number,
+  trainOne: (named: NamedRun<Run>) => Promise<TrainResult>,
+): Promise<SectionTrained> {
+  const trained = new Map<string, Trained>();
+  for (const named of section.runs(settings, seed)) {
+    trained.set(named.name, { run: named.run, result: await trainOne(named) });
+  }
+  const followUps = new Map<string, Trained<SaeRun>>();
+  for (const named of section.followUps?.(settings, seed, trained) ?? []) {
+    followUps.set(named.name, { run: named.run, result: await trainOne(named) });
+  }
+  return { trained, followUps };
+}
+
+/** Counts a run trained now or served from the cache. */
+function countOutcome(counts: TrainingCounts, outcome: { result: TrainResult; cached: boolean }) {
+  if (outcome.cached) counts.cached++;
+  else {
+    counts.trained++;
+    counts.trainingSeconds += outcome.result.seconds;
+  }
+}
+
 /** Runs one section (see the module doc) and returns its report. */
 export async function runSection<S extends SectionSettings>(
   section: Section<S>,
@@ -137,18 +179,13 @@ export async function runSection<S extends SectionSettings>(
 ): Promise<SectionReport> {
   const started = performance.now();
   const settings = sectionSettings(section, options.scale, options.steps);
-  const trained = new Map<string, Trained>();
   const counts: TrainingCounts = { trained: 0, cached: 0, trainingSeconds: 0 };
-  for (const named of section.runs(settings, options.seed)) {
+  const stages = await trainStages(section, settings, options.seed, async (named) => {
     const outcome = await trainOrLoad(`${section.info.name} ${named.name}`, named, options);
-    trained.set(named.name, { run: named.run, result: outcome.result });
-    if (outcome.cached) counts.cached++;
-    else {
-      counts.trained++;
-      counts.trainingSeconds += outcome.result.seconds;
-    }
-  }
-  return await writeSection(section, settings, trained, options.out, counts, started);
+    countOutcome(counts, outcome);
+    return outcome.result;
+  });
+  return await writeSection(section, settings, stages, options.out, counts, started);
 }
 
 /**
@@ -158,13 +195,13 @@ export async function runSection<S extends SectionSettings>(
 export async function writeSection<S extends SectionSettings>(
   section: Section<S>,
   settings: S,
-  trained: ReadonlyMap<string, Trained>,
+  { trained, followUps }: SectionTrained,
   out: string,
   counts: TrainingCounts,
   started: number,
 ): Promise<SectionReport> {
   const { name } = section.info;
-  const output = section.analyse(settings, trained);
+  const output = section.analyse(settings, trained, followUps);
   const dir = join(out, name);
   const tables = [
     ...contractTables(output.experiments),
@@ -187,7 +224,7 @@ export async function writeSection<S extends SectionSettings>(
       png: `${name}/${figure}.png`,
     })),
     tables: tables.map(([table]) => `${name}/${table.file}`),
-    checks: [finiteCheck(trained), ...output.checks],
+    checks: [finiteCheck([...trained, ...followUps]), ...output.checks],
     ...counts,
     seconds: (performance.now() - started) / 1000,
   };
@@ -206,8 +243,10 @@ export interface ShardReport {
 }
 
 /**
- * Trains shard K of N of a section: of every run its slice of the instances (`shardRun`), each
- * stored in the cache (which a shard needs), then writes the manifest that `merge` reads.
+ * Trains shard K of N of a section: of every run its slice of the instances (`recordedPart`),
+ * each stored in the cache (which a shard needs), then writes the manifest that `merge` reads.
+ * A section with follow-ups trains its first-stage runs whole in every shard (the follow-ups
+ * need them) and records them in shard 1.
  */
 export async function runShard<S extends SectionSettings>(
   section: Section<S>,
@@ -219,22 +258,24 @@ export async function runShard<S extends SectionSettings>(
   const counts: TrainingCounts = { trained: 0, cached: 0, trainingSeconds: 0 };
   const runs: ShardManifest["runs"] = [];
   let instances = 0;
-  for (const named of section.runs(settings, options.seed)) {
-    const run = shardRun(named.run, options.shard);
-    if (run.instances.length === 0) {
-      runs.push({ name: named.name, key: null });
-      continue;
-    }
-    const label = `${name} ${named.name} shard ${shardLabel(options.shard)}`;
-    const outcome = await trainOrLoad(label, { name: named.name, run }, options);
-    runs.push({ name: named.name, key: await cacheKey(run, options.backend.trainer) });
-    instances += run.instances.length;
-    if (outcome.cached) counts.cached++;
+  const whole = section.followUps !== undefined;
+  const label = (run: string) => `${name} ${run} shard ${shardLabel(options.shard)}`;
+  await trainStages(section, settings, options.seed, async (named) => {
+    const firstStage = whole && !isSaeRun(named.run);
+    const part = recordedPart(named.run, options.shard, firstStage);
+    const train = firstStage ? named.run : part;
+    const outcome = train.instances.length > 0
+      ? await trainOrLoad(label(named.name), { name: named.name, run: train }, options)
+      : undefined;
+    if (outcome) countOutcome(counts, outcome);
+    if (part.instances.length === 0) runs.push({ name: named.name, key: null });
     else {
-      counts.trained++;
-      counts.trainingSeconds += outcome.result.seconds;
+      runs.push({ name: named.name, key: await cacheKey(part, options.backend.trainer) });
+      instances += part.instances.length;
     }
-  }
+    // Undefined only for an empty slice in a section without follow-ups, which nothing reads.
+    return outcome?.result as TrainResult;
+  });
   const cacheDir = relative(options.out, options.cache.dir);
   const manifest: ShardManifest = {
     section: name,

@@ -4,13 +4,18 @@
  * - `info`: its name, the paper's section, a title and a one-line summary;
  * - `scales`: its settings at each `--scale` (steps, restarts, grids, sweep values), in one place;
  * - `runs(settings, seed)`: the named {@link RunSpec}s to train, nothing else;
- * - `analyse(settings, trained)`: the tables, the figures and the checks, from the trained runs.
+ * - optionally `followUps(settings, seed, trained)`: runs that train on what `runs` trained
+ *   (sparse autoencoders on the trained toy models);
+ * - `analyse(settings, trained, followUps)`: the tables, the figures and the checks, from the
+ *   trained runs.
  *
  * A check is the paper's claim in one sentence, what the claim requires, what we measured, and
  * whether it passes. The runner (runner.ts) trains or loads every run, calls `analyse`, writes
  * everything atomically and reports; the tests run the same checks, so no claim is written twice.
  */
 import { selectBest, type TrainResult } from "../engine/result.ts";
+import type { Run } from "../engine/run.ts";
+import type { SaeRun } from "../engine/sae.ts";
 import type { OptimizerSpec, RunSpec } from "../engine/spec.ts";
 import { NOTEBOOK_BATCH, NOTEBOOK_OPTIMIZER } from "../engine/spec.ts";
 import type { ContractExperiment, Row, TableSpec } from "../io/tables.ts";
@@ -39,19 +44,19 @@ export interface SectionSettings {
 }
 
 /** A run to train, named within its section (the cache and the CSVs' `experiment` use it). */
-export interface NamedRun {
+export interface NamedRun<R extends Run = RunSpec> {
   name: string;
-  run: RunSpec;
+  run: R;
 }
 
 /** A trained run. */
-export interface Trained {
-  run: RunSpec;
+export interface Trained<R extends Run = RunSpec> {
+  run: R;
   result: TrainResult;
 }
 
 /** The trained runs of a section, by name. */
-export type TrainedRuns = ReadonlyMap<string, Trained>;
+export type TrainedRuns<R extends Run = RunSpec> = ReadonlyMap<string, Trained<R>>;
 
 /** A figure a section draws. */
 export interface Figure {
@@ -95,8 +100,13 @@ export interface Section<S extends SectionSettings = SectionSettings> {
   tables: readonly TableSpec[];
   /** The runs to train at `settings`, seeded from `seed`. */
   runs(settings: S, seed: number): NamedRun[];
-  /** Tables, figures and checks from the trained runs; pure. */
-  analyse(settings: S, trained: TrainedRuns): SectionOutput;
+  /**
+   * Runs that need `runs` trained first (SAEs on the trained toy models). Sharded, every shard
+   * trains `runs` whole and its slice of these.
+   */
+  followUps?(settings: S, seed: number, trained: TrainedRuns): NamedRun<SaeRun>[];
+  /** Tables, figures and checks from the trained runs and follow-ups; pure. */
+  analyse(settings: S, trained: TrainedRuns, followUps: TrainedRuns<SaeRun>): SectionOutput;
 }
 
 /** Batch and optimiser of a scale's training. */

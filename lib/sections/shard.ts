@@ -8,7 +8,7 @@
  * the same.
  */
 import { assembleResult, type SnapshotParams, type TrainResult } from "../engine/result.ts";
-import type { RunSpec } from "../engine/spec.ts";
+import type { Run } from "../engine/run.ts";
 import type { Scale } from "./section.ts";
 
 /** Shard `index` (1 … count) of `count`. */
@@ -29,9 +29,19 @@ export function shardSlice(instances: number, shard: Shard): [number, number] {
 }
 
 /** The part of `run` that `shard` trains: its slice of the instances, the rest of the spec as is. */
-export function shardRun(run: RunSpec, shard: Shard): RunSpec {
+export function shardRun<R extends Run>(run: R, shard: Shard): R {
   const [start, end] = shardSlice(run.instances.length, shard);
   return { ...run, instances: run.instances.slice(start, end) };
+}
+
+/**
+ * The part of `run` that shard K records: its slice ({@link shardRun}); or, for a run that every
+ * shard trains whole (`whole`: the first stage of a section with follow-ups), the whole run in
+ * shard 1 and no instance in the others.
+ */
+export function recordedPart<R extends Run>(run: R, shard: Shard, whole: boolean): R {
+  if (!whole) return shardRun(run, shard);
+  return shard.index === 1 ? run : { ...run, instances: [] };
 }
 
 /**
@@ -39,7 +49,7 @@ export function shardRun(run: RunSpec, shard: Shard): RunSpec {
  * per-instance array and snapshot concatenated, the final losses and best-of-k selection
  * recomputed over all instances (as the trainer does), the seconds summed.
  */
-export function mergeResults(run: RunSpec, parts: readonly TrainResult[]): TrainResult {
+export function mergeResults(run: Run, parts: readonly TrainResult[]): TrainResult {
   const snapshots: SnapshotParams[] = parts[0].snapshots.map((snapshot, s) => ({
     step: snapshot.step,
     params: parts.flatMap((part) => part.snapshots[s].params),

@@ -48,7 +48,7 @@ function naturalCheck(bothSides: boolean): boolean {
     ["natural", constructedTrained(natural.run, [params])],
     ["sweep", constructedTrained(sweep.run, zeros)],
   ]);
-  const { checks } = computation.analyse(settings, trained);
+  const { checks } = computation.analyse(settings, trained, new Map());
   return checks.find((check) => check.id === "natural-solution")!.pass;
 }
 

@@ -46,7 +46,7 @@ function checksOn(modelAt: (density: number) => number[]) {
   const params = run.instances.map((instance) => [...modelAt(instance.density[0]), ...bias]);
   assert.equal(params[0].length, paramLayout(run.model).count);
   const trained = new Map([["neurons", constructedTrained(run, params)]]);
-  const { checks } = privileged.analyse(settings, trained);
+  const { checks } = privileged.analyse(settings, trained, new Map());
   return Object.fromEntries(checks.map((check) => [check.id, check.pass]));
 }
 

@@ -8,7 +8,13 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { train } from "../../lib/engine/train.ts";
 import { CONTRACT_TABLES } from "../../lib/io/tables.ts";
-import { runSection, sectionSettings } from "../../lib/sections/runner.ts";
+import type { Run } from "../../lib/engine/run.ts";
+import {
+  runSection,
+  type SectionTrained,
+  sectionSettings,
+  trainStages,
+} from "../../lib/sections/runner.ts";
 import { SECTIONS } from "../../lib/sections/registry.ts";
 import type { Section, Trained } from "../../lib/sections/section.ts";
 import { assertRejectsFlags, noWebGpu } from "../helpers.ts";
@@ -16,29 +22,29 @@ import { assertRejectsFlags, noWebGpu } from "../helpers.ts";
 /** The seed the checks are held to. */
 const SEED = 0;
 
-const trainedSections = new Map<string, Promise<Map<string, Trained>>>();
+const trainedSections = new Map<string, Promise<SectionTrained>>();
 
-/** Every run of `section` at quick scale, trained once on WebGPU and shared by the tests. */
-function trainedAtQuickScale(section: Section): Promise<Map<string, Trained>> {
+/** Every run (and follow-up) of `section` at quick scale, trained once on WebGPU and shared by the tests. */
+function trainedAtQuickScale(section: Section): Promise<SectionTrained> {
   const name = section.info.name;
   if (!trainedSections.has(name)) {
+    const settings = sectionSettings(section, "quick");
     trainedSections.set(
       name,
-      (async () => {
-        const settings = sectionSettings(section, "quick");
-        const trained = new Map<string, Trained>();
-        for (const { name: runName, run } of section.runs(settings, SEED)) {
-          trained.set(runName, { run, result: await train(run, { backend: "webgpu" }) });
-        }
-        return trained;
-      })(),
+      trainStages(section, settings, SEED, ({ run }) => train(run, { backend: "webgpu" })),
     );
   }
   return trainedSections.get(name)!;
 }
 
-/** The same runs with every parameter zero, at the end and at every snapshot: a model that learned nothing. */
-function zeroed(trained: Map<string, Trained>): Map<string, Trained> {
+/** The same runs and follow-ups with every parameter zero, at the end and at every snapshot: models that learned nothing. */
+function zeroed({ trained, followUps }: SectionTrained): SectionTrained {
+  return { trained: zeroedRuns(trained), followUps: zeroedRuns(followUps) };
+}
+
+function zeroedRuns<R extends Run>(
+  trained: ReadonlyMap<string, Trained<R>>,
+): Map<string, Trained<R>> {
   const zeros = (params: Float64Array[]) => params.map((p) => new Float64Array(p.length));
   return new Map(
     [...trained].map(([name, { run, result }]) => [name, {
@@ -116,8 +122,8 @@ for (const section of SECTIONS) {
     name: `${name}: every check (the paper's claims) passes at quick scale, seed ${SEED}`,
     ignore: noWebGpu,
     fn: async () => {
-      const trained = await trainedAtQuickScale(section);
-      const { checks } = section.analyse(sectionSettings(section, "quick"), trained);
+      const { trained, followUps } = await trainedAtQuickScale(section);
+      const { checks } = section.analyse(sectionSettings(section, "quick"), trained, followUps);
       assert.ok(checks.length > 0);
       const failed = checks.filter((check) => !check.pass);
       assert.deepEqual(failed.map((check) => `${check.id}: ${check.measured}`), []);
@@ -128,8 +134,8 @@ for (const section of SECTIONS) {
     name: `${name}: every check fails when the model learned nothing (W = 0, b = 0)`,
     ignore: noWebGpu,
     fn: async () => {
-      const trained = zeroed(await trainedAtQuickScale(section));
-      const { checks } = section.analyse(sectionSettings(section, "quick"), trained);
+      const { trained, followUps } = zeroed(await trainedAtQuickScale(section));
+      const { checks } = section.analyse(sectionSettings(section, "quick"), trained, followUps);
       const passed = checks.filter((check) => check.pass);
       assert.deepEqual(passed.map((check) => `${check.id}: ${check.measured}`), []);
     },
