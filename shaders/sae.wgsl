@@ -1,6 +1,7 @@
 // Sparse autoencoders on frozen toy models (lib/engine/sae.ts holds the math in f64; random.wgsl
 // and adam.wgsl come first). One training step is three dispatches, each over (item, instance):
-//   1. sae_rows, per batch row b: x_b from the toy's data stream, h = W x_b,
+//   1. sae_rows, per block of four batch rows b (vec4 lanes, so that every parameter load serves
+//      four rows): x_b from the toy's data stream, h = W x_b,
 //      z = ReLU(W_enc h + b_enc), ĥ = W_decᵀ z + b_dec, g = 2(ĥ − h)/(m·B),
 //      δ_l = (Σ_j W_dec[l,j] g_j + λ/B)·[z_l > 0] and the row's loss, into `rows`;
 //   2. sae_update, per parameter: its gradient summed over the rows, then AdamW; the owner of
@@ -9,7 +10,7 @@
 //      loss and counts the step.
 // Per instance, parameters [W_enc (D·M) | b_enc (D) | W_dec (D·M) | b_dec (M)] (saeLayout).
 // lavapipe ends an invocation after 65,535 loop iterations: sae_rows runs saeRowLoops(spec) at
-// most and the others BATCH + 1 or M + 1, which validateSaeRun bounds.
+// most and the others ⌈BATCH/4⌉ + 1 or M + 1, which validateSaeRun bounds.
 
 // Features of the toy model.
 override N_TOY: u32;
@@ -42,8 +43,9 @@ struct SaeControl {
 @group(0) @binding(3) var<storage, read> toy: array<f32>;
 // Per instance: data seed, steps done.
 @group(0) @binding(4) var<storage, read_write> counters: array<u32>;
-// Per instance and batch row: h (M) | z (D) | g (M) | δ (D) | loss.
-@group(0) @binding(5) var<storage, read_write> rows: array<f32>;
+// Per instance and block of four batch rows, a vec4 (one lane per row) of each of
+// h (M) | z (D) | g (M) | δ (D) | loss; padding rows hold zeros from z on.
+@group(0) @binding(5) var<storage, read_write> rows: array<vec4<f32>>;
 // Per instance: the batch loss of every step.
 @group(0) @binding(6) var<storage, read_write> losses: array<f32>;
 // Per instance and latent: steps since it last fired on a batch row.
@@ -59,34 +61,57 @@ fn toy_stride() -> u32 {
   return M * N_TOY + N_TOY + 1u;
 }
 
-fn row_stride() -> u32 {
+// Blocks of four batch rows (vec4 lanes); the last one is padded.
+fn row_blocks() -> u32 {
+  return (BATCH + 3u) / 4u;
+}
+
+// vec4s per row block in `rows`: h (M) | z (D) | g (M) | δ (D) | loss.
+fn block_stride() -> u32 {
   return 2u * (M + D) + 1u;
 }
 
-fn row_base(inst: u32, row: u32) -> u32 {
-  return (inst * BATCH + row) * row_stride();
+fn block_base(inst: u32, block: u32) -> u32 {
+  return (inst * row_blocks() + block) * block_stride();
+}
+
+fn sum4(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
+}
+
+// x_i of rows row0 … row0 + 3 at `step`: U[0,1] where u < p_i (lib/engine/data.ts, drawSample).
+fn draw_feature(key: u32, step: u32, row0: u32, i: u32, density: f32) -> vec4<f32> {
+  let o0 = pcg4d(vec4<u32>(key, step, row0, i));
+  let o1 = pcg4d(vec4<u32>(key, step, row0 + 1u, i));
+  let o2 = pcg4d(vec4<u32>(key, step, row0 + 2u, i));
+  let o3 = pcg4d(vec4<u32>(key, step, row0 + 3u, i));
+  let u = vec4<f32>(unit_float(o0.x), unit_float(o1.x), unit_float(o2.x), unit_float(o3.x));
+  let v = vec4<f32>(unit_float(o0.y), unit_float(o1.y), unit_float(o2.y), unit_float(o3.y));
+  return select(vec4<f32>(0.0), v, u < vec4<f32>(density));
 }
 
 @compute @workgroup_size(WG)
 fn sae_rows(@builtin(global_invocation_id) id: vec3<u32>) {
-  let row = id.x;
+  let block = id.x;
   let inst = id.y;
-  if (row >= BATCH || inst >= control.instances) {
+  if (block >= row_blocks() || inst >= control.instances) {
     return;
   }
   let toy_base = inst * toy_stride();
   let theta = inst * param_count();
-  let base = row_base(inst, row);
+  let base = block_base(inst, block);
   let key = counters[2u * inst];
   let step = counters[2u * inst + 1u];
   let l1 = toy[toy_base + M * N_TOY + N_TOY];
+  let row0 = 4u * block;
+  let rows_in = vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u);
+  let valid = select(vec4<f32>(0.0), vec4<f32>(1.0), rows_in < vec4<u32>(BATCH));
   for (var j = 0u; j < M; j++) {
-    rows[base + j] = 0.0;
+    rows[base + j] = vec4<f32>(0.0);
   }
   for (var i = 0u; i < N_TOY; i++) {
-    let own = pcg4d(vec4<u32>(key, step, row, i));
-    if (unit_float(own.x) < toy[toy_base + M * N_TOY + i]) {
-      let x = unit_float(own.y);
+    let x = draw_feature(key, step, row0, i, toy[toy_base + M * N_TOY + i]);
+    if (any(x != vec4<f32>(0.0))) {
       for (var j = 0u; j < M; j++) {
         rows[base + j] += toy[toy_base + j * N_TOY + i] * x;
       }
@@ -95,36 +120,33 @@ fn sae_rows(@builtin(global_invocation_id) id: vec3<u32>) {
   let z_base = base + M;
   let g_base = z_base + D;
   let delta_base = g_base + M;
-  var sparsity = 0.0;
+  var sparsity = vec4<f32>(0.0);
   for (var l = 0u; l < D; l++) {
-    var a = params[theta + D * M + l];
+    var a = vec4<f32>(params[theta + D * M + l]);
     for (var j = 0u; j < M; j++) {
       a += params[theta + l * M + j] * rows[base + j];
     }
-    let z = max(a, 0.0);
+    let z = max(a, vec4<f32>(0.0)) * valid;
     rows[z_base + l] = z;
     sparsity += z;
   }
   let decoder = theta + D * M + D;
-  var squared = 0.0;
+  var squared = vec4<f32>(0.0);
   for (var j = 0u; j < M; j++) {
-    var out = params[decoder + D * M + j];
+    var out = vec4<f32>(params[decoder + D * M + j]);
     for (var l = 0u; l < D; l++) {
       out += params[decoder + l * M + j] * rows[z_base + l];
     }
-    let error = out - rows[base + j];
+    let error = (out - rows[base + j]) * valid;
     squared += error * error;
     rows[g_base + j] = 2.0 * error / (f32(M) * f32(BATCH));
   }
   for (var l = 0u; l < D; l++) {
-    var delta = 0.0;
-    if (rows[z_base + l] > 0.0) {
-      delta = l1 / f32(BATCH);
-      for (var j = 0u; j < M; j++) {
-        delta += params[decoder + l * M + j] * rows[g_base + j];
-      }
+    var delta = vec4<f32>(l1 / f32(BATCH));
+    for (var j = 0u; j < M; j++) {
+      delta += params[decoder + l * M + j] * rows[g_base + j];
     }
-    rows[delta_base + l] = delta;
+    rows[delta_base + l] = select(vec4<f32>(0.0), delta, rows[z_base + l] > vec4<f32>(0.0));
   }
   rows[delta_base + D] = squared / f32(M) + l1 * sparsity;
 }
@@ -136,15 +158,16 @@ fn sae_update(@builtin(global_invocation_id) id: vec3<u32>) {
   if (k >= param_count() || inst >= control.instances) {
     return;
   }
-  // Which rows' entries the gradient of parameter k multiplies: ∂W_enc[l,j] = Σ δ_l h_j,
-  // ∂b_enc[l] = Σ δ_l, ∂W_dec[l,j] = Σ z_l g_j, ∂b_dec[j] = Σ g_j (a missing factor reads 1).
+  // Which fields of a row block the gradient of parameter k multiplies: ∂W_enc[l,j] = Σ δ_l h_j,
+  // ∂b_enc[l] = Σ δ_l, ∂W_dec[l,j] = Σ z_l g_j, ∂b_dec[j] = Σ g_j (NONE: a factor of 1).
+  let none = 0xffffffffu;
   var first: u32;
-  var second = 0xffffffffu;
+  var second = none;
   let dm = D * M;
   let z_offset = M;
   let g_offset = M + D;
   let delta_offset = 2u * M + D;
-  var latent = 0xffffffffu;
+  var latent = none;
   if (k < dm) {
     first = delta_offset + k / M;
     second = k % M;
@@ -158,20 +181,20 @@ fn sae_update(@builtin(global_invocation_id) id: vec3<u32>) {
   } else {
     first = g_offset + (k - 2u * dm - D);
   }
-  var grad = 0.0;
+  var grad = vec4<f32>(0.0);
   var fired = false;
-  for (var row = 0u; row < BATCH; row++) {
-    let base = row_base(inst, row);
+  for (var block = 0u; block < row_blocks(); block++) {
+    let base = block_base(inst, block);
     var term = rows[base + first];
-    if (second != 0xffffffffu) {
+    if (second != none) {
       term *= rows[base + second];
     }
     grad += term;
-    if (latent != 0xffffffffu) {
-      fired = fired || rows[base + z_offset + latent] > 0.0;
+    if (latent != none) {
+      fired = fired || any(rows[base + z_offset + latent] > vec4<f32>(0.0));
     }
   }
-  if (latent != 0xffffffffu) {
+  if (latent != none) {
     let slot = inst * D + latent;
     since_fired[slot] = select(since_fired[slot] + 1u, 0u, fired);
   }
@@ -180,7 +203,7 @@ fn sae_update(@builtin(global_invocation_id) id: vec3<u32>) {
   let moment = inst * 2u * param_count() + k;
   let state = adam_step(
     AdamState(params[index], moments[moment], moments[moment + param_count()]),
-    grad,
+    sum4(grad),
     f32(step + 1u),
     control.lr * lr_scales[step],
     control.beta1,
@@ -215,8 +238,8 @@ fn sae_finish(@builtin(global_invocation_id) id: vec3<u32>) {
   if (l == 0u) {
     let step = counters[2u * inst + 1u];
     var loss = 0.0;
-    for (var row = 0u; row < BATCH; row++) {
-      loss += rows[row_base(inst, row) + row_stride() - 1u];
+    for (var block = 0u; block < row_blocks(); block++) {
+      loss += sum4(rows[block_base(inst, block) + block_stride() - 1u]);
     }
     losses[inst * control.steps + step] = loss / f32(BATCH);
     counters[2u * inst + 1u] = step + 1u;

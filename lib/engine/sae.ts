@@ -149,7 +149,7 @@ export function validateSaeRun(run: SaeRun): void {
   sae.resample.steps.forEach((step) =>
     requireInteger("sae.resample.steps[]", step, 1, run.steps - 1)
   );
-  requireInteger("sae.resample.window", sae.resample.window, 1, run.steps);
+  requireInteger("sae.resample.window", sae.resample.window, 1, 10_000_000);
   requireInteger("sae.resample.candidates", sae.resample.candidates, 1, 1 << 20);
   requireNumber("sae.resample.encoderScale", sae.resample.encoderScale, 0, 100);
   if (run.snapshotSteps.length > 0) throw new UserError("snapshotSteps must be empty for an SAE");

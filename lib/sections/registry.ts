@@ -15,6 +15,7 @@ import { l1 } from "./l1.ts";
 import { nonuniform } from "./nonuniform.ts";
 import { phase } from "./phase.ts";
 import { privileged } from "./privileged.ts";
+import { sae } from "./sae.ts";
 import type { Section } from "./section.ts";
 
 /** The sections, in paper order. */
@@ -30,6 +31,7 @@ export const SECTIONS: readonly Section[] = [
   privileged,
   computation,
   l1,
+  sae,
 ];
 
 /** The section called `name`. */

@@ -38,9 +38,10 @@ const BINDINGS: GPUBufferBindingType[] = [
   "read-only-storage",
 ];
 
-/** Floats per batch row in the `rows` scratch: h (m) | z (d) | g (m) | δ (d) | loss. */
-function rowFloats(run: SaeRun): number {
-  return 2 * (run.sae.toyHidden + run.sae.latents) + 1;
+/** Bytes of the `rows` scratch: per instance and block of four rows, vec4s of h (m) | z (d) | g (m) | δ (d) | loss. */
+function rowsBytes(run: SaeRun): number {
+  const blocks = Math.ceil(run.batch / 4);
+  return 16 * run.instances.length * blocks * (2 * (run.sae.toyHidden + run.sae.latents) + 1);
 }
 
 /** The buffers of a run, in binding order, and the staging buffer read at the end. */
@@ -161,11 +162,11 @@ export async function trainSaeWebGpu(
   const { sae } = run;
   const count = run.instances.length;
   const paramCount = saeLayout(sae).count;
-  const rowsBytes = 4 * count * run.batch * rowFloats(run);
+  const scratch = rowsBytes(run);
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
-  if (rowsBytes > limit) {
+  if (scratch > limit) {
     throw new UserError(
-      `sae: instances × batch × (2(m + d) + 1) floats must fit ${limit} B (got ${rowsBytes} B); ` +
+      `sae: instances × batch × (2(m + d) + 1) floats must fit ${limit} B (got ${scratch} B); ` +
         "lower batch or train fewer instances per run",
     );
   }
@@ -216,7 +217,7 @@ export async function trainSaeWebGpu(
       moments: storage(device, create, new Float32Array(2 * count * paramCount)),
       toy: storage(device, create, toyData(run)),
       counters: storage(device, create, counters),
-      rows: create({ size: Math.max(16, rowsBytes), usage: GPUBufferUsage.STORAGE }),
+      rows: create({ size: Math.max(16, scratch), usage: GPUBufferUsage.STORAGE }),
       losses: storage(device, create, new Float32Array(count * run.steps)),
       sinceFired: storage(device, create, new Uint32Array(count * sae.latents)),
       lrScales: storage(
@@ -230,7 +231,7 @@ export async function trainSaeWebGpu(
       entries: Object.values(buffers).map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     const groups = [
-      Math.ceil(run.batch / workgroup),
+      Math.ceil(Math.ceil(run.batch / 4) / workgroup),
       Math.ceil(paramCount / workgroup),
       Math.ceil(sae.latents / workgroup),
     ];
