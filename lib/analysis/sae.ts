@@ -5,7 +5,7 @@
  * (cosine above 0.9), their mean max cosine (Sharkey et al.'s MMCS), and the latents that never
  * fire.
  */
-import { type SaeSpec, saeForward } from "../engine/sae.ts";
+import { saeForward, type SaeSpec } from "../engine/sae.ts";
 import { representedFeatures } from "./geometry.ts";
 
 /** A feature counts as recovered when some decoder row has cosine above this with W_i. */

@@ -3,7 +3,7 @@
  * Any run the trainers take: a toy model's {@link RunSpec} or an SAE run ({@link SaeRun}), and
  * what the cache and the shards need of either.
  */
-import { type SaeRun, saeLayout } from "./sae.ts";
+import { saeLayout, type SaeRun } from "./sae.ts";
 import { paramLayout, type RunSpec } from "./spec.ts";
 
 /** A toy-model run or an SAE run. */

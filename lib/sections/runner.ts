@@ -15,13 +15,7 @@ import { cacheKey, type CacheOptions, loadCached, storeCached } from "../io/cach
 import { pngPreview } from "../figures/png.ts";
 import { writeFileAtomic } from "../io/csv.ts";
 import { contractTables, type TableSpec, writeTable } from "../io/tables.ts";
-import {
-  manifestName,
-  recordedPart,
-  type Shard,
-  shardLabel,
-  type ShardManifest,
-} from "./shard.ts";
+import { manifestName, recordedPart, type Shard, shardLabel, type ShardManifest } from "./shard.ts";
 import type {
   Check,
   NamedRun,

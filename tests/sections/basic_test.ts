@@ -69,7 +69,9 @@ Deno.test("paper scale adds the notebook's sweep (n=100, m=20), drawn at every o
   assert.equal(sweep.instances.length, 20);
   assertClose(sweep.instances[0].importance[99], 0.01, 1e-12, "sweep I_99");
   assertClose(sweep.instances[19].density[0], 0.05, 1e-12, "sweep p_19");
-  const figure = basic.analyse(settings, trained, new Map()).figures.find((f) => f.name === "basic_sweep");
+  const figure = basic.analyse(settings, trained, new Map()).figures.find((f) =>
+    f.name === "basic_sweep"
+  );
   const document = new DOMParser().parseFromString(figure!.svg, "image/svg+xml");
   assert.equal(document.querySelectorAll("g.panel").length, 10);
   assert.equal(document.querySelectorAll("rect.norm-bar").length, 10 * 100);

@@ -11,8 +11,8 @@ import { CONTRACT_TABLES } from "../../lib/io/tables.ts";
 import type { Run } from "../../lib/engine/run.ts";
 import {
   runSection,
-  type SectionTrained,
   sectionSettings,
+  type SectionTrained,
   trainStages,
 } from "../../lib/sections/runner.ts";
 import { SECTIONS } from "../../lib/sections/registry.ts";

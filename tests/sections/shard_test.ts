@@ -80,12 +80,13 @@ function outputs(dir: string): string[] {
 
 for (const backend of ["cpu", "webgpu"] as const) {
   Deno.test({
-    name: `deno task merge: intro in 3 shards writes what one run writes (${backend})`,
+    name:
+      `deno task merge: intro, nonuniform and sae (follow-ups) in 3 shards write what one run writes (${backend})`,
     ignore: backend === "webgpu" && noWebGpu,
     fn: async () => {
       const root = await Deno.makeTempDir();
       try {
-        const flags = ["--backend", backend, "--steps", "40", "--only", "intro,nonuniform"];
+        const flags = ["--backend", backend, "--steps", "40", "--only", "intro,nonuniform,sae"];
         const single = await runScript("figures", [...flags, "--out", join(root, "single")]);
         assert.equal(single.code, 1, single.stderr); // 40 steps are too few for every check
         const shards = [1, 2, 3].map((index) => join(root, `shard${index}`));

@@ -11,8 +11,8 @@ import {
   normalizeDecoder,
   resampleDeadLatents,
   resampleRounds,
-  type SaeRun,
   saeLossAndGradient,
+  type SaeRun,
   toyHiddenBatch,
 } from "../sae.ts";
 

@@ -15,8 +15,8 @@ import {
   initialSaeState,
   resampleDeadLatents,
   resampleRounds,
-  type SaeRun,
   saeLayout,
+  type SaeRun,
   type SaeState,
 } from "../sae.ts";
 import { checkedCreate, gpuDevice } from "./device.ts";
@@ -189,13 +189,16 @@ export async function trainSaeWebGpu(
     WG: workgroup,
     DECOUPLED_DECAY: Number(run.optimizer.kind === "adamw"),
   };
-  const pipelines = await checkedCreate(device, () =>
-    ENTRY_POINTS.map((entryPoint) =>
-      device.createComputePipeline({
-        layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module, entryPoint, constants },
-      })
-    ));
+  const pipelines = await checkedCreate(
+    device,
+    () =>
+      ENTRY_POINTS.map((entryPoint) =>
+        device.createComputePipeline({
+          layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+          compute: { module, entryPoint, constants },
+        })
+      ),
+  );
   const created: GPUBuffer[] = [];
   const create = (descriptor: GPUBufferDescriptor) => {
     const buffer = device.createBuffer(descriptor);
