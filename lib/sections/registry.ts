@@ -8,6 +8,7 @@ import { adversarial } from "./adversarial.ts";
 import { basic } from "./basic.ts";
 import { computation } from "./computation.ts";
 import { correlated } from "./correlated.ts";
+import { doubleDescent } from "./double_descent.ts";
 import { dynamics } from "./dynamics.ts";
 import { geometry } from "./geometry.ts";
 import { intro } from "./intro.ts";
@@ -31,6 +32,7 @@ export const SECTIONS: readonly Section[] = [
   privileged,
   computation,
   l1,
+  doubleDescent,
   sae,
 ];
 
