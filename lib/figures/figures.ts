@@ -304,7 +304,10 @@ function requireLength(actual: number, expected: number, what: string): void {
 /** Plot options for a labelled axis; log axes label their ticks with {@link formatShort}. */
 function axisOptions(log: boolean, label: string, tickSuffix = ""): Plot.ScaleOptions {
   if (!log) return { type: "linear", label, labelAnchor: "center" };
-  const tickFormat = (value: number) => formatShort(value) + tickSuffix;
+  // Below 10⁻³ in powers of ten ("1e−5"), which stay as narrow as the tick labels above them.
+  const tickFormat = (value: number) =>
+    (value > 0 && value < 1e-3 ? value.toExponential(0).replace("-", "−") : formatShort(value)) +
+    tickSuffix;
   return { type: "log", label, labelAnchor: "center", tickFormat };
 }
 
@@ -737,11 +740,12 @@ export function phaseDiagramFigure(panels: readonly PhasePanel[]): string {
 
 /**
  * A generic x–y chart for sweeps (e.g. dimensions per feature vs 1/(1−S)): each series is a
- * line or a set of dots, with optional log axes; a legend when there are several series.
+ * line or a set of dots, with optional log axes; series of one name share a colour (a line
+ * through means and its dots); a legend when there are several names.
  */
 export function xyChart(options: XyChartOptions): string {
   const { series, logX = false, logY = false, rules = [] } = options;
-  const names = series.map((entry) => entry.name);
+  const names = [...new Set(series.map((entry) => entry.name))];
   const colors = names.map((_, index) => d3.schemeTableau10[index % 10] as string);
   const document = newDocument();
   const chart = Plot.plot({
@@ -774,7 +778,7 @@ export function xyChart(options: XyChartOptions): string {
       }),
     ],
   }) as SvgNode;
-  const swatches = series.length < 2
+  const swatches = names.length < 2
     ? []
     : names.map((label, index) => ({ label, color: colors[index] }));
   return frameChart(document, chart, options.title, swatches);

@@ -29,7 +29,12 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { featureDirectionsFigure, xyChart, type XySeries } from "../figures/figures.ts";
+import {
+  featureDirectionsFigure,
+  stackFigures,
+  xyChart,
+  type XySeries,
+} from "../figures/figures.ts";
 import type { Row, TableSpec } from "../io/tables.ts";
 import {
   type Check,
@@ -329,7 +334,7 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
   ];
 }
 
-/** Per-T dots of `value` (every seed) and a line through their means. */
+/** Per-T dots of `value` (every seed) and a line through their means, in one colour. */
 function sweepSeries(
   settings: DoubleDescentSettings,
   models: readonly Model[],
@@ -347,7 +352,7 @@ function sweepSeries(
       }),
     },
     {
-      name: `${name} (each seed)`,
+      name,
       mark: "dot",
       points: positive.map((model) => ({ x: model.size, y: value(model) })),
     },
@@ -442,20 +447,33 @@ export const doubleDescent: Section<DoubleDescentSettings> = {
       figures: [
         {
           name: "loss",
-          caption: "Test loss (fresh samples) and training loss against the dataset size T, per " +
-            "example; a model that predicts 0 scores 1. The test loss bumps up between " +
-            "memorisation and generalisation.",
-          svg: xyChart({
-            xLabel: "training examples T",
-            yLabel: "loss per example",
-            logX: true,
-            logY: true,
-            series: [
-              ...sweepSeries(settings, models, "test", (model) => model.testLoss),
-              ...sweepSeries(settings, models, "train", (model) => model.trainLoss),
-            ],
-            rules: [{ y: 1, label: "predict 0" }],
-          }),
+          caption: "Test loss (fresh samples) and training loss per example against the " +
+            "dataset size T, a line through the seeds' mean; a model that predicts 0 scores 1. " +
+            "The test loss bumps up between memorisation and generalisation.",
+          svg: stackFigures([
+            {
+              heading: "Test loss",
+              svgs: [xyChart({
+                xLabel: "training examples T",
+                yLabel: "test loss per example",
+                logX: true,
+                series: sweepSeries(settings, models, "test", (model) => model.testLoss),
+                rules: [{ y: 1, label: "predict 0" }],
+                height: 300,
+              })],
+            },
+            {
+              heading: "Training loss",
+              svgs: [xyChart({
+                xLabel: "training examples T",
+                yLabel: "training loss per example",
+                logX: true,
+                logY: true,
+                series: sweepSeries(settings, models, "train", (model) => model.trainLoss),
+                height: 300,
+              })],
+            },
+          ]),
         },
         {
           name: "norms",
