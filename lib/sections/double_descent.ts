@@ -100,7 +100,7 @@ export const DOUBLE_DESCENT_TABLE: TableSpec = {
 };
 
 /** The run of dataset size T: full batch, unit-norm samples, AdamW wd 1e-2, warm-up then cosine. */
-export function doubleDescentRun(
+function doubleDescentRun(
   settings: DoubleDescentSettings,
   size: number,
   seed: number,

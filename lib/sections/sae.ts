@@ -98,7 +98,7 @@ export const SAE_TABLE: TableSpec = {
 };
 
 /** The toy run of `toy`: the ReLU-output model, I = 1, its density, best of `restarts`. */
-export function toyRun(settings: SaeSettings, toy: SaeToy, seed: number): RunSpec {
+function toyRun(settings: SaeSettings, toy: SaeToy, seed: number): RunSpec {
   return notebookRun(
     reluOutputModel(toy.n, toy.m),
     densitySweep(Array<number>(toy.n).fill(1), [toy.density]),
@@ -113,7 +113,7 @@ function selectedWeights({ run, result }: Trained): number[] | undefined {
 }
 
 /** The SAE run of dictionary size `latents` on a trained toy: every λ × seed an instance. */
-export function saeRun(
+function saeRun(
   settings: SaeSettings,
   toy: SaeToy,
   latents: number,

@@ -6,11 +6,7 @@
 import assert from "node:assert/strict";
 import { drawBatch } from "../../lib/engine/data.ts";
 import { paramLayout, type RunSpec } from "../../lib/engine/spec.ts";
-import {
-  doubleDescent,
-  doubleDescentRun,
-  type DoubleDescentSettings,
-} from "../../lib/sections/double_descent.ts";
+import { doubleDescent, type DoubleDescentSettings } from "../../lib/sections/double_descent.ts";
 import type { Trained } from "../../lib/sections/section.ts";
 import { constructedTrained } from "../helpers.ts";
 
