@@ -53,8 +53,15 @@ export interface DoubleDescentSettings extends SectionSettings {
   density: number;
   /** Dataset sizes T, ascending: one full-batch run each. */
   sizes: number[];
-  /** Dataset seeds per T (the instances of each run). */
+  /** Dataset seeds per T (the configurations of each run). */
   seeds: number;
+  /**
+   * Initial-weight restarts per dataset at T ≤ `restartSizes`, the lowest training loss kept (as
+   * the paper often does): small datasets train at the cost of their dispatches, so restarts
+   * are nearly free there.
+   */
+  restarts: number;
+  restartSizes: number;
   /** AdamW's peak learning rate. */
   lr: number;
   /** Linear warm-up steps. */
@@ -130,16 +137,20 @@ function doubleDescentRun(
     batch: size,
     steps,
     l1: 0,
-    instances: Array.from({ length: settings.seeds }, (_, k) => {
-      const instance = instanceSeed(seed, size * settings.seeds + k);
-      return {
-        importance: Array<number>(n).fill(1),
-        density: Array<number>(n).fill(density),
-        seed: instance,
-        dataSeed: instance,
-        config: k,
-      };
-    }),
+    instances: Array.from(
+      { length: size <= settings.restartSizes ? settings.restarts : 1 },
+      (_, restart) =>
+        Array.from({ length: settings.seeds }, (_, k) => {
+          const dataSeed = instanceSeed(seed, size * settings.seeds + k);
+          return {
+            importance: Array<number>(n).fill(1),
+            density: Array<number>(n).fill(density),
+            seed: restart === 0 ? dataSeed : instanceSeed(dataSeed, restart),
+            dataSeed,
+            config: k,
+          };
+        }),
+    ).flat(),
     snapshotSteps: [],
   };
 }
@@ -176,7 +187,10 @@ function mean(values: readonly number[]): number {
   return values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : NaN;
 }
 
-/** Every finite model of every run, measured (losses in the paper's per-example normalisation). */
+/**
+ * The selected model (lowest training loss of its restarts) of every dataset of every run,
+ * measured (losses in the paper's per-example normalisation).
+ */
 function measure(settings: DoubleDescentSettings, trained: TrainedRuns): Model[] {
   const { n } = settings;
   return settings.sizes.flatMap((size) => {
@@ -184,7 +198,7 @@ function measure(settings: DoubleDescentSettings, trained: TrainedRuns): Model[]
     const fresh = { ...run, data: { ...run.data, datasetSize: 0 } };
     const test = sampledLosses(fresh, result, settings.testSamples, TEST_SEED);
     return run.instances.flatMap((instance, k) => {
-      if (!result.finite[k]) return [];
+      if (!result.finite[k] || !result.selected[k]) return [];
       const params = result.params[k];
       const W = weightMatrix(run.model, params);
       const examples = drawBatch(run.data, instance.density, instance.dataSeed, 0, size);
@@ -401,6 +415,8 @@ export const doubleDescent: Section<DoubleDescentSettings> = {
       density: 0.01,
       sizes: [3, 5, 10, 30, 100, 300, 1000],
       seeds: 2,
+      restarts: 4,
+      restartSizes: 100,
       lr: 3e-3,
       warmupSteps: 250,
       testSamples: 4096,
@@ -412,6 +428,8 @@ export const doubleDescent: Section<DoubleDescentSettings> = {
       density: 0.001,
       sizes: [3, 5, 6, 8, 10, 15, 30, 50, 100, 200, 500, 1000, 2000, 5000, 10_000],
       seeds: 4,
+      restarts: 4,
+      restartSizes: 100,
       lr: 1e-3,
       warmupSteps: 2500,
       testSamples: 16_384,
