@@ -410,15 +410,15 @@ export const doubleDescent: Section<DoubleDescentSettings> = {
   },
   scales: {
     quick: {
-      steps: 5000,
+      steps: 4000,
       n: 1000,
       density: 0.01,
       sizes: [3, 5, 10, 30, 100, 300, 1000],
       seeds: 2,
       restarts: 4,
-      restartSizes: 100,
+      restartSizes: 10,
       lr: 3e-3,
-      warmupSteps: 250,
+      warmupSteps: 200,
       testSamples: 4096,
       polygonSizes: [5],
     },

@@ -303,7 +303,7 @@ export const sae: Section<SaeSettings> = {
   },
   scales: {
     quick: {
-      steps: 3000,
+      steps: 2000,
       ...SCALE_TRAINING.quick,
       saeLr: 3e-3,
       evaluation: 4096,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { train } from "../../lib/engine/train.ts";
 import { CONTRACT_TABLES } from "../../lib/io/tables.ts";
+import type { TrainResult } from "../../lib/engine/result.ts";
 import type { Run } from "../../lib/engine/run.ts";
 import {
   runSection,
@@ -23,16 +24,22 @@ import { assertRejectsFlags, noWebGpu } from "../helpers.ts";
 const SEED = 0;
 
 const trainedSections = new Map<string, Promise<SectionTrained>>();
+/** Results by run spec, so that a run two sections share (adversarial attacks geometry's) trains once. */
+const trainedRuns = new Map<string, Promise<TrainResult>>();
+
+/** Trains `run` on WebGPU, or returns the result of an identical run trained before. */
+function trainOnce(run: Run): Promise<TrainResult> {
+  const key = JSON.stringify(run);
+  if (!trainedRuns.has(key)) trainedRuns.set(key, train(run, { backend: "webgpu" }));
+  return trainedRuns.get(key)!;
+}
 
 /** Every run (and follow-up) of `section` at quick scale, trained once on WebGPU and shared by the tests. */
 function trainedAtQuickScale(section: Section): Promise<SectionTrained> {
   const name = section.info.name;
   if (!trainedSections.has(name)) {
     const settings = sectionSettings(section, "quick");
-    trainedSections.set(
-      name,
-      trainStages(section, settings, SEED, ({ run }) => train(run, { backend: "webgpu" })),
-    );
+    trainedSections.set(name, trainStages(section, settings, SEED, ({ run }) => trainOnce(run)));
   }
   return trainedSections.get(name)!;
 }
