@@ -1,5 +1,6 @@
 // The AdamW (or Adam) update of one parameter (lib/engine/optim.ts, adamStep), shared by the toy
-// models' kernels (common.wgsl) and the SAE kernels (sae.wgsl).
+// models' kernels (common.wgsl) and the SAE kernels (sae.wgsl). `adam_update_at` uses what both
+// declare: `params`, `moments`, `control` (beta1, beta2, eps, weight_decay) and DECOUPLED_DECAY.
 
 struct AdamState {
   theta: f32,
@@ -32,4 +33,22 @@ fn adam_step(
   let m_hat = m / (1.0 - pow(beta1, t));
   let v_hat = v / (1.0 - pow(beta2, t));
   return AdamState(theta - lr * m_hat / (sqrt(v_hat) + eps), m, v);
+}
+
+// adam_step on params[index] with its moments at moments[first] and moments[second], in place.
+fn adam_update_at(index: u32, first: u32, second: u32, grad: f32, t: f32, lr: f32) {
+  let state = adam_step(
+    AdamState(params[index], moments[first], moments[second]),
+    grad,
+    t,
+    lr,
+    control.beta1,
+    control.beta2,
+    control.eps,
+    control.weight_decay,
+    DECOUPLED_DECAY,
+  );
+  params[index] = state.theta;
+  moments[first] = state.m;
+  moments[second] = state.v;
 }

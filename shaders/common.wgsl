@@ -235,20 +235,7 @@ fn adam_update(inst: u32, k: u32, grad: f32, t: f32, lr: f32) {
   let index = inst * param_count() + k;
   let first = inst * 2u * param_count() + k;
   let second = first + param_count();
-  let state = adam_step(
-    AdamState(params[index], moments[first], moments[second]),
-    grad,
-    t,
-    lr,
-    control.beta1,
-    control.beta2,
-    control.eps,
-    control.weight_decay,
-    DECOUPLED_DECAY,
-  );
-  params[index] = state.theta;
-  moments[first] = state.m;
-  moments[second] = state.v;
+  adam_update_at(index, first, second, grad, t, lr);
 }
 
 fn act_hidden4(z: vec4<f32>) -> vec4<f32> {

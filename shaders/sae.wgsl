@@ -199,22 +199,15 @@ fn sae_update(@builtin(global_invocation_id) id: vec3<u32>) {
     since_fired[slot] = select(since_fired[slot] + 1u, 0u, fired);
   }
   let step = counters[2u * inst + 1u];
-  let index = inst * param_count() + k;
   let moment = inst * 2u * param_count() + k;
-  let state = adam_step(
-    AdamState(params[index], moments[moment], moments[moment + param_count()]),
+  adam_update_at(
+    inst * param_count() + k,
+    moment,
+    moment + param_count(),
     sum4(grad),
     f32(step + 1u),
     control.lr * lr_scales[step],
-    control.beta1,
-    control.beta2,
-    control.eps,
-    control.weight_decay,
-    DECOUPLED_DECAY,
   );
-  params[index] = state.theta;
-  moments[moment] = state.m;
-  moments[moment + param_count()] = state.v;
 }
 
 @compute @workgroup_size(WG)

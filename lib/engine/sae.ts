@@ -11,7 +11,13 @@
 import { drawSample } from "./data.ts";
 import { UserError } from "./errors.ts";
 import { pcg4d, RESAMPLE_STEP, SET_LANE, standardNormal, unitFloat } from "./rng.ts";
-import { type DataSpec, INDEPENDENT_DATA, type OptimizerSpec } from "./spec.ts";
+import {
+  type DataSpec,
+  INDEPENDENT_DATA,
+  type OptimizerSpec,
+  requireInteger,
+  requireNumber,
+} from "./spec.ts";
 
 /** The shapes of an SAE run and its dead-latent resampling. */
 export interface SaeSpec {
@@ -113,18 +119,6 @@ export function saeRowLoops(spec: SaeSpec): number {
 
 /** Most loop iterations one kernel invocation may run (lavapipe stops one at 65,535). */
 export const SAE_LOOP_BUDGET = 60_000;
-
-function requireInteger(field: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserError(`${field} must be an integer in [${min}, ${max}] (got ${value})`);
-  }
-}
-
-function requireNumber(field: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new UserError(`${field} must be a number in [${min}, ${max}] (got ${value})`);
-  }
-}
 
 /** Checks an SAE run; throws a {@link UserError} naming the first bad field and its range. */
 export function validateSaeRun(run: SaeRun): void {

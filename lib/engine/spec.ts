@@ -312,13 +312,15 @@ export function notebookRun(
 /** Largest hidden dimension m the kernels support (per-invocation accumulators). */
 export const MAX_HIDDEN = 64;
 
-function requireInteger(field: string, value: number, min: number, max: number): void {
+/** Throws a {@link UserError} naming `field` unless `value` is an integer in [min, max]. */
+export function requireInteger(field: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new UserError(`${field} must be an integer in [${min}, ${max}] (got ${value})`);
   }
 }
 
-function requireNumber(field: string, value: number, min: number, max: number): void {
+/** Throws a {@link UserError} naming `field` unless `value` is a finite number in [min, max]. */
+export function requireNumber(field: string, value: number, min: number, max: number): void {
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new UserError(`${field} must be a number in [${min}, ${max}] (got ${value})`);
   }

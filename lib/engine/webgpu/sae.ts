@@ -20,7 +20,7 @@ import {
   type SaeState,
 } from "../sae.ts";
 import { checkedCreate, gpuDevice } from "./device.ts";
-import { PROGRESS_INTERVAL_S, storage, workgroupSize } from "./trainer.ts";
+import { bufferTracker, PROGRESS_INTERVAL_S, storage, workgroupSize } from "./trainer.ts";
 
 /** The SAE kernels' entry points, in the order one step dispatches them. */
 const ENTRY_POINTS = ["sae_rows", "sae_update", "sae_finish"] as const;
@@ -199,12 +199,7 @@ export async function trainSaeWebGpu(
         })
       ),
   );
-  const created: GPUBuffer[] = [];
-  const create = (descriptor: GPUBufferDescriptor) => {
-    const buffer = device.createBuffer(descriptor);
-    created.push(buffer);
-    return buffer;
-  };
+  const { create, destroyAll } = bufferTracker(device);
   try {
     const initial = new Float32Array(count * paramCount);
     run.instances.forEach((instance, k) =>
@@ -283,6 +278,6 @@ export async function trainSaeWebGpu(
       started,
     );
   } finally {
-    for (const buffer of created) buffer.destroy();
+    destroyAll();
   }
 }

@@ -387,6 +387,21 @@ export function kernelPlan(
  */
 const QUAD_STEP_WORK = 2 ** 20;
 
+/** Creates buffers on `device` and destroys every one it created on `destroyAll()`. */
+export function bufferTracker(device: GPUDevice) {
+  const created: GPUBuffer[] = [];
+  return {
+    create(descriptor: GPUBufferDescriptor): GPUBuffer {
+      const buffer = device.createBuffer(descriptor);
+      created.push(buffer);
+      return buffer;
+    },
+    destroyAll(): void {
+      for (const buffer of created.splice(0)) buffer.destroy();
+    },
+  };
+}
+
 /** A storage buffer holding `data`, created through `create`. */
 export function storage(
   device: GPUDevice,
@@ -806,12 +821,7 @@ async function trainGroup(
   onProgress?: (steps: number) => void,
 ): Promise<GroupResult> {
   const kernels = await trainKernels(device, run, plan);
-  const created: GPUBuffer[] = [];
-  const create = (descriptor: GPUBufferDescriptor) => {
-    const buffer = device.createBuffer(descriptor);
-    created.push(buffer);
-    return buffer;
-  };
+  const { create, destroyAll } = bufferTracker(device);
   try {
     const count = run.instances.length;
     const windows = uniformWindows(run, plan, count, device.limits.minUniformBufferOffsetAlignment);
@@ -837,6 +847,6 @@ async function trainGroup(
     await submitSteps(group, onProgress);
     return await readBack(group);
   } finally {
-    for (const buffer of created) buffer.destroy();
+    destroyAll();
   }
 }
