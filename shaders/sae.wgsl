@@ -1,5 +1,5 @@
-// Sparse autoencoders on frozen toy models (lib/engine/sae.ts holds the math in f64; random.wgsl
-// and adam.wgsl come first). One training step is three dispatches, each over (item, instance):
+// Sparse autoencoders on frozen toy models (lib/engine/sae.ts holds the math in f64; the
+// generated prelude, random.wgsl, adam.wgsl and data.wgsl come first). One training step is three dispatches, each over (item, instance):
 //   1. sae_rows, per block of four batch rows b (vec4 lanes, so that every parameter load serves
 //      four rows): x_b from the toy's data stream, h = W x_b,
 //      z = ReLU(W_enc h + b_enc), ĥ = W_decᵀ z + b_dec, g = 2(ĥ − h)/(m·B),
@@ -12,18 +12,9 @@
 // lavapipe ends an invocation after 65,535 loop iterations: sae_rows runs saeRowLoops(spec) at
 // most and the others ⌈BATCH/4⌉ + 1 or M + 1, which validateSaeRun bounds.
 
-// Features of the toy model.
-override N_TOY: u32;
-// Hidden dimensions of the toy model: the SAE's input width.
-override M: u32;
-// Latents of the dictionary.
+// Latents of the dictionary. The toy's features N, its hidden dimensions M (the SAE's input
+// width), BATCH, WG, DECOUPLED_DECAY and the data overrides come from the generated prelude.
 override D: u32;
-// Batch rows per step.
-override BATCH: u32;
-// Invocations per workgroup.
-override WG: u32;
-// AdamW; false: Adam with the decay added to the gradient.
-override DECOUPLED_DECAY: bool;
 
 struct SaeControl {
   lr: f32,
@@ -39,7 +30,7 @@ struct SaeControl {
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
 // Per instance: first moments (P) | second moments (P).
 @group(0) @binding(2) var<storage, read_write> moments: array<f32>;
-// Per instance: the toy's W (M·N_TOY, W[j·N_TOY + i]) | density (N_TOY) | λ.
+// Per instance: the toy's W (M·N, W[j·N + i]) | density (N) | λ.
 @group(0) @binding(3) var<storage, read> toy: array<f32>;
 // Per instance: data seed, steps done.
 @group(0) @binding(4) var<storage, read_write> counters: array<u32>;
@@ -58,7 +49,7 @@ fn param_count() -> u32 {
 }
 
 fn toy_stride() -> u32 {
-  return M * N_TOY + N_TOY + 1u;
+  return M * N + N + 1u;
 }
 
 // Blocks of four batch rows (vec4 lanes); the last one is padded.
@@ -79,17 +70,6 @@ fn sum4(v: vec4<f32>) -> f32 {
   return (v.x + v.y) + (v.z + v.w);
 }
 
-// x_i of rows row0 … row0 + 3 at `step`: U[0,1] where u < p_i (lib/engine/data.ts, drawSample).
-fn draw_feature(key: u32, step: u32, row0: u32, i: u32, density: f32) -> vec4<f32> {
-  let o0 = pcg4d(vec4<u32>(key, step, row0, i));
-  let o1 = pcg4d(vec4<u32>(key, step, row0 + 1u, i));
-  let o2 = pcg4d(vec4<u32>(key, step, row0 + 2u, i));
-  let o3 = pcg4d(vec4<u32>(key, step, row0 + 3u, i));
-  let u = vec4<f32>(unit_float(o0.x), unit_float(o1.x), unit_float(o2.x), unit_float(o3.x));
-  let v = vec4<f32>(unit_float(o0.y), unit_float(o1.y), unit_float(o2.y), unit_float(o3.y));
-  return select(vec4<f32>(0.0), v, u < vec4<f32>(density));
-}
-
 @compute @workgroup_size(WG)
 fn sae_rows(@builtin(global_invocation_id) id: vec3<u32>) {
   let block = id.x;
@@ -102,18 +82,18 @@ fn sae_rows(@builtin(global_invocation_id) id: vec3<u32>) {
   let base = block_base(inst, block);
   let key = counters[2u * inst];
   let step = counters[2u * inst + 1u];
-  let l1 = toy[toy_base + M * N_TOY + N_TOY];
+  let l1 = toy[toy_base + M * N + N];
   let row0 = 4u * block;
   let rows_in = vec4<u32>(row0) + vec4<u32>(0u, 1u, 2u, 3u);
   let valid = select(vec4<f32>(0.0), vec4<f32>(1.0), rows_in < vec4<u32>(BATCH));
   for (var j = 0u; j < M; j++) {
     rows[base + j] = vec4<f32>(0.0);
   }
-  for (var i = 0u; i < N_TOY; i++) {
-    let x = draw_feature(key, step, row0, i, toy[toy_base + M * N_TOY + i]);
+  for (var i = 0u; i < N; i++) {
+    let x = draw_feature(key, step, row0, i, toy[toy_base + M * N + i]);
     if (any(x != vec4<f32>(0.0))) {
       for (var j = 0u; j < M; j++) {
-        rows[base + j] += toy[toy_base + j * N_TOY + i] * x;
+        rows[base + j] += toy[toy_base + j * N + i] * x;
       }
     }
   }

@@ -1,11 +1,13 @@
 /**
  * @module
  * The SAE trainer on WebGPU: `shaders/sae.wgsl`'s three dispatches per step for every instance at
- * once, many steps per submission, with no readback until a resampling step or the end. At a
+ * once (after the generated prelude, whose overrides it shares, and the toy kernels' random
+ * stream, AdamW and data draws), many steps per submission, with no readback until a resampling step or the end. At a
  * resampling step it reads θ, the moments and the firing record back, resamples on the host
  * ({@link resampleDeadLatents}, shared with the CPU trainer) and writes them back.
  */
 import adamSource from "../../../shaders/adam.wgsl" with { type: "text" };
+import dataSource from "../../../shaders/data.wgsl" with { type: "text" };
 import randomSource from "../../../shaders/random.wgsl" with { type: "text" };
 import saeSource from "../../../shaders/sae.wgsl" with { type: "text" };
 import { UserError } from "../errors.ts";
@@ -20,6 +22,7 @@ import {
   type SaeState,
 } from "../sae.ts";
 import { checkedCreate, gpuDevice } from "./device.ts";
+import { CORRELATIONS, type OverrideName, wgslPrelude } from "./layout.ts";
 import { bufferTracker, PROGRESS_INTERVAL_S, storage, workgroupSize } from "./trainer.ts";
 
 /** The SAE kernels' entry points, in the order one step dispatches them. */
@@ -179,15 +182,20 @@ export async function trainSaeWebGpu(
     })),
   });
   const module = device.createShaderModule({
-    code: [randomSource, adamSource, saeSource].join("\n"),
+    code: [wgslPrelude(), randomSource, adamSource, dataSource, saeSource].join("\n"),
   });
-  const constants = {
-    N_TOY: sae.toyFeatures,
+  const { data } = run;
+  const constants: Partial<Record<OverrideName, number>> & { D: number } = {
+    N: sae.toyFeatures,
     M: sae.toyHidden,
     D: sae.latents,
     BATCH: run.batch,
     WG: workgroup,
     DECOUPLED_DECAY: Number(run.optimizer.kind === "adamw"),
+    CORRELATION: CORRELATIONS[data.correlation],
+    SET_SIZE: data.setSize,
+    SIGNED_VALUES: Number(data.values === "signed"),
+    DATASET_SIZE: data.datasetSize,
   };
   const pipelines = await checkedCreate(
     device,

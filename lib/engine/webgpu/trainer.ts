@@ -9,6 +9,7 @@
 import randomSource from "../../../shaders/random.wgsl" with { type: "text" };
 import adamSource from "../../../shaders/adam.wgsl" with { type: "text" };
 import commonSource from "../../../shaders/common.wgsl" with { type: "text" };
+import dataSource from "../../../shaders/data.wgsl" with { type: "text" };
 import fusedSource from "../../../shaders/fused.wgsl" with { type: "text" };
 import splitSource from "../../../shaders/split.wgsl" with { type: "text" };
 import chunkedSource from "../../../shaders/chunked.wgsl" with { type: "text" };
@@ -121,7 +122,7 @@ export function kernelSource(plan: Pick<KernelPlan, "mode" | "featureChunk">): s
     : plan.featureChunk > 0
     ? [splitSource, chunkedSource]
     : [splitSource];
-  return [wgslPrelude(), randomSource, adamSource, commonSource, ...driver].join("\n");
+  return [wgslPrelude(), randomSource, adamSource, dataSource, commonSource, ...driver].join("\n");
 }
 
 /** The override constants of a run's pipelines, one per entry of `OVERRIDES` (layout.ts). */

@@ -22,7 +22,7 @@ import {
 } from "../../../lib/engine/webgpu/layout.ts";
 import { noWebGpu } from "../../helpers.ts";
 
-const SHADER_FILES = ["random", "adam", "common", "fused", "split", "chunked"];
+const SHADER_FILES = ["random", "adam", "data", "common", "fused", "split", "chunked"];
 
 /** Every shader file's WGSL without its comments. */
 const shaderCode = SHADER_FILES.map((name) =>
