@@ -29,11 +29,15 @@ fn forward_chunk_block(inst: u32, step: u32, block: u32, c: u32) {
     }
     squared_norm = scratch[norm_index(inst, block)];
   }
-  for (var i = first; i < last; i++) {
-    let value = draw_block(key, &draws, i, features[inst * 2u * N + N + i]);
-    squared_norm += value * value;
-    for (var j = 0u; j < M; j++) {
-      z[j] += params[p_base + j * N + i] * value;
+  if (STORED_DATA) {
+    squared_norm += stored_input(inst, p_base, step, row0, first, last, &z);
+  } else {
+    for (var i = first; i < last; i++) {
+      let value = draw_block(key, &draws, i, features[inst * 2u * N + N + i]);
+      squared_norm += value * value;
+      for (var j = 0u; j < M; j++) {
+        z[j] += params[p_base + j * N + i] * value;
+      }
     }
   }
   for (var j = 0u; j < M; j++) {
@@ -81,12 +85,19 @@ fn backward_chunk_block(inst: u32, step: u32, block: u32, c: u32) {
       o += params[p_base + w2_index(i, j)] * h[j];
     }
     let importance = features[inst * 2u * N + i];
-    let x = draw_block(key, &draws, i, features[inst * 2u * N + N + i]) * scale;
+    var x = vec4<f32>(0.0);
+    if (!STORED_DATA) {
+      x = draw_block(key, &draws, i, features[inst * 2u * N + N + i]) * scale;
+    }
     loss += output_loss(o, x, importance);
     let g = output_gradient(o, x, importance, valid);
     for (var j = 0u; j < M; j++) {
       hidden_grad[j] += params[p_base + w2_index(i, j)] * g;
     }
+  }
+  if (STORED_DATA) {
+    let bases = vec2<u32>(p_base, inst * 2u * N);
+    loss += stored_output(inst, bases, step, row0, first, last, scale, valid, &h, &hidden_grad);
   }
   if (last == N) {
     for (var j = 0u; j < M; j++) {

@@ -47,6 +47,30 @@ const PI: f32 = 3.14159265358979;
 // per-lane loop. INSTANCE_UNIFORM_BYTES (64 KiB), WebGPU's guaranteed
 // maxUniformBufferBindingSize.
 @group(0) @binding(7) var<uniform> instance_uniform: InstanceUniform;
+// A fixed dataset stored sparsely (STORED_DATA; the split driver, lib/engine/data.ts
+// storeDataset): from word `dataset[inst]` on, instance inst's row starts (T + 1) | row entries
+// (i, x_i) | feature starts (N + 1) | feature entries (t, x_i), two words an entry (x_i before
+// normalisation, as f32 bits), the starts counting entries from their list's first.
+@group(0) @binding(8) var<storage, read> dataset: array<u32>;
+
+// The words [x, y) of the entries (i, x_i) of dataset sample `sample`, in order of i.
+fn sample_entries(inst: u32, sample: u32) -> vec2<u32> {
+  let base = dataset[inst];
+  let first = base + DATASET_SIZE + 1u;
+  return first + 2u * vec2<u32>(dataset[base + sample], dataset[base + sample + 1u]);
+}
+
+// The words [x, y) of the entries (t, x_i) of feature i, in order of t.
+fn feature_entries(inst: u32, i: u32) -> vec2<u32> {
+  let starts = sample_entries(inst, DATASET_SIZE).x;
+  let first = starts + N + 1u;
+  return first + 2u * vec2<u32>(dataset[starts + i], dataset[starts + i + 1u]);
+}
+
+// x_i of the entry at word k.
+fn entry_value(k: u32) -> f32 {
+  return bitcast<f32>(dataset[k + 1u]);
+}
 
 fn weight_count() -> u32 {
   return select(2u, 1u, TIED) * M * N;

@@ -8,11 +8,21 @@
 // (step·B + row) mod T of a dataset of T samples (lib/engine/data.ts, sampleCounter).
 fn sample_counter(step: u32, row: u32) -> vec2<u32> {
   if (DATASET_SIZE > 0u) {
-    let size = max(DATASET_SIZE, 1u); // never 0 here; keeps the override remainder well-defined
-    let offset = ((step % size) * (BATCH % size)) % size;
-    return vec2<u32>(DATASET_STEP, (offset + row) % size);
+    return vec2<u32>(DATASET_STEP, (dataset_offset(step) + row) % DATASET_SIZE);
   }
   return vec2<u32>(step, row);
+}
+
+// The sample of a dataset in batch row 0 at step `step`: (step·B) mod T.
+fn dataset_offset(step: u32) -> u32 {
+  let size = max(DATASET_SIZE, 1u); // keeps the override remainder well-defined where it is 0
+  return ((step % size) * (BATCH % size)) % size;
+}
+
+// The first batch row that holds dataset sample `sample` at step `step` (sample_counter's
+// inverse); rows every T after it hold it too, and none where it is ≥ B.
+fn first_row(step: u32, sample: u32) -> u32 {
+  return (sample + DATASET_SIZE - dataset_offset(step)) % max(DATASET_SIZE, 1u);
 }
 
 // x_i of the sample at `counter` before normalisation (lib/engine/data.ts, drawSample), for i = 0, 1, …

@@ -116,16 +116,21 @@ fn split_block(inst: u32, window_slot: u32, step: u32, pair: u32) {
   var z_b: array<vec4<f32>, MAX_HIDDEN>;
   var squared_norm_a = vec4<f32>(0.0);
   var squared_norm_b = vec4<f32>(0.0);
-  for (var i = 0u; i < N; i++) {
-    let density = split_feature(f_base + N + i);
-    let x_a = draw_block(key, &draws_a, i, density);
-    let x_b = draw_block(key, &draws_b, i, density);
-    squared_norm_a += x_a * x_a;
-    squared_norm_b += x_b * x_b;
-    for (var j = 0u; j < M; j++) {
-      let w = split_param(p_base + j * N + i);
-      z_a[j] += w * x_a;
-      z_b[j] += w * x_b;
+  if (STORED_DATA) {
+    squared_norm_a = stored_input(inst, p_base, step, row_a, 0u, N, &z_a);
+    squared_norm_b = stored_input(inst, p_base, step, row_b, 0u, N, &z_b);
+  } else {
+    for (var i = 0u; i < N; i++) {
+      let density = split_feature(f_base + N + i);
+      let x_a = draw_block(key, &draws_a, i, density);
+      let x_b = draw_block(key, &draws_b, i, density);
+      squared_norm_a += x_a * x_a;
+      squared_norm_b += x_b * x_b;
+      for (var j = 0u; j < M; j++) {
+        let w = split_param(p_base + j * N + i);
+        z_a[j] += w * x_a;
+        z_b[j] += w * x_b;
+      }
     }
   }
   let scale_a = norm_scale(squared_norm_a);
@@ -172,8 +177,12 @@ fn split_block(inst: u32, window_slot: u32, step: u32, pair: u32) {
     }
     let importance = split_feature(f_base + i);
     let density = split_feature(f_base + N + i);
-    let x_a = draw_block(key, &draws_a, i, density) * scale_a;
-    let x_b = draw_block(key, &draws_b, i, density) * scale_b;
+    var x_a = vec4<f32>(0.0);
+    var x_b = vec4<f32>(0.0);
+    if (!STORED_DATA) {
+      x_a = draw_block(key, &draws_a, i, density) * scale_a;
+      x_b = draw_block(key, &draws_b, i, density) * scale_b;
+    }
     loss_a += output_loss(o_a, x_a, importance);
     loss_b += output_loss(o_b, x_b, importance);
     let g_a = output_gradient(o_a, x_a, importance, valid_a);
@@ -183,6 +192,11 @@ fn split_block(inst: u32, window_slot: u32, step: u32, pair: u32) {
       hidden_grad_a[j] += w * g_a;
       hidden_grad_b[j] += w * g_b;
     }
+  }
+  if (STORED_DATA) {
+    let bases = vec2<u32>(p_base, f_base);
+    loss_a += stored_output(inst, bases, step, row_a, 0u, N, scale_a, valid_a, &h_a, &hidden_grad_a);
+    loss_b += stored_output(inst, bases, step, row_b, 0u, N, scale_b, valid_b, &h_b, &hidden_grad_b);
   }
   for (var j = 0u; j < M; j++) {
     scratch[h_index(inst, block_a, j)] = h_a[j];
@@ -196,6 +210,90 @@ fn split_block(inst: u32, window_slot: u32, step: u32, pair: u32) {
     }
     scratch[loss_index(inst, block_b)] = loss_b * valid_b;
   }
+}
+
+// 1 in lane `lane` of a vector, 0 in the others. The stored-entry loops add and read one lane
+// at a time through it: a vector indexed by a variable would keep lavapipe from holding z, h and
+// ∂L/∂h (or a quad's sums) in registers (measured 2.4× slower at n=1000, m=2).
+fn lane_mask(lane: u32) -> vec4<f32> {
+  return select(vec4<f32>(0.0), vec4<f32>(1.0), vec4<u32>(0u, 1u, 2u, 3u) == vec4<u32>(lane));
+}
+
+// Phase 1 from the stored dataset (STORED_DATA) for the four rows of the block at row0 and the
+// features in [first, last): z += W₁ x over each row's non-zero x_i only; returns their ‖x‖².
+fn stored_input(
+  inst: u32,
+  p_base: u32,
+  step: u32,
+  row0: u32,
+  first: u32,
+  last: u32,
+  z: ptr<function, array<vec4<f32>, MAX_HIDDEN>>,
+) -> vec4<f32> {
+  var squared_norm = vec4<f32>(0.0);
+  for (var lane = 0u; lane < 4u; lane++) {
+    let mask = lane_mask(lane);
+    let entries = sample_entries(inst, sample_counter(step, row0 + lane).y);
+    for (var k = entries.x; k < entries.y; k += 2u) {
+      let i = dataset[k];
+      if (i >= first && i < last) {
+        let value = entry_value(k);
+        squared_norm += mask * (value * value);
+        for (var j = 0u; j < M; j++) {
+          (*z)[j] += mask * (split_param(p_base + j * N + i) * value);
+        }
+      }
+    }
+  }
+  return squared_norm;
+}
+
+// The difference x_i makes to g_i = ∂L/∂o_i of one row at output o_i (x_i its scaled value).
+fn stored_gradient(o: f32, x: f32, importance: f32, valid: f32) -> f32 {
+  let with_x = output_gradient(vec4<f32>(o), vec4<f32>(x), importance, vec4<f32>(valid));
+  return (with_x - output_gradient(vec4<f32>(o), vec4<f32>(0.0), importance, vec4<f32>(valid))).x;
+}
+
+// Phase 2's terms of the stored entries (STORED_DATA) of the block at row0, features in
+// [first, last): the output loop took x = 0, so each entry (i, x_i) of a row adds the difference
+// its x_i makes to the row's loss and, through W₂[i, ·], to ∂L/∂h. `bases` are the offsets of
+// the instance's θ and feature constants (split_param, split_feature); returns the loss terms.
+fn stored_output(
+  inst: u32,
+  bases: vec2<u32>,
+  step: u32,
+  row0: u32,
+  first: u32,
+  last: u32,
+  scale: vec4<f32>,
+  valid: vec4<f32>,
+  h: ptr<function, array<vec4<f32>, MAX_HIDDEN>>,
+  hidden_grad: ptr<function, array<vec4<f32>, MAX_HIDDEN>>,
+) -> vec4<f32> {
+  var loss = vec4<f32>(0.0);
+  for (var lane = 0u; lane < 4u; lane++) {
+    let mask = lane_mask(lane);
+    let entries = sample_entries(inst, sample_counter(step, row0 + lane).y);
+    for (var k = entries.x; k < entries.y; k += 2u) {
+      let i = dataset[k];
+      if (i >= first && i < last) {
+        var o = split_param(bases.x + weight_count() + i);
+        for (var j = 0u; j < M; j++) {
+          o += split_param(bases.x + w2_index(i, j)) * dot((*h)[j], mask);
+        }
+        let x = entry_value(k) * dot(scale, mask);
+        let importance = split_feature(bases.y + i);
+        let o4 = vec4<f32>(o);
+        loss += mask * (output_loss(o4, vec4<f32>(x), importance) -
+          output_loss(o4, vec4<f32>(0.0), importance)).x;
+        let g = stored_gradient(o, x, importance, dot(valid, mask));
+        for (var j = 0u; j < M; j++) {
+          (*hidden_grad)[j] += mask * (split_param(bases.x + w2_index(i, j)) * g);
+        }
+      }
+    }
+  }
+  return loss;
 }
 
 // Row-block pairs of a batch (the last one half empty where ⌈B/4⌉ is odd).
@@ -271,12 +369,16 @@ fn quad_start(quad: ptr<function, FeatureQuad>, inst: u32, first: u32) {
 fn quad_block(quad: ptr<function, FeatureQuad>, key: u32, step: u32, row0: u32, scale: vec4<f32>) {
   let i = (*quad).index;
   let density = (*quad).density;
-  (*quad).x = mat4x4<f32>(
-    draw_feature(key, step, row0, i.x, density.x) * scale,
-    draw_feature(key, step, row0, i.y, density.y) * scale,
-    draw_feature(key, step, row0, i.z, density.z) * scale,
-    draw_feature(key, step, row0, i.w, density.w) * scale,
-  );
+  if (STORED_DATA) {
+    (*quad).x = mat4x4<f32>(); // the stored entries come after the row blocks (quad_stored)
+  } else {
+    (*quad).x = mat4x4<f32>(
+      draw_feature(key, step, row0, i.x, density.x) * scale,
+      draw_feature(key, step, row0, i.y, density.y) * scale,
+      draw_feature(key, step, row0, i.z, density.z) * scale,
+      draw_feature(key, step, row0, i.w, density.w) * scale,
+    );
+  }
   let bias = (*quad).bias;
   (*quad).og = mat4x4<f32>(vec4<f32>(bias.x), vec4<f32>(bias.y), vec4<f32>(bias.z), vec4<f32>(bias.w));
 }
@@ -352,17 +454,62 @@ fn quad_rows(
     quad_output(quad, (*hb)[j], j, 1u);
   }
   quad_gradient(quad, valid_rows(row0));
-  for (var j = 0u; j < M; j++) {
-    quad_input_gradient(quad, (*gzb)[j], j, 0u);
-  }
-  for (var j = 0u; j < M; j++) {
-    quad_input_gradient(quad, (*gzb)[j], j, 1u);
+  if (!STORED_DATA) {
+    for (var j = 0u; j < M; j++) {
+      quad_input_gradient(quad, (*gzb)[j], j, 0u);
+    }
+    for (var j = 0u; j < M; j++) {
+      quad_input_gradient(quad, (*gzb)[j], j, 1u);
+    }
   }
   for (var j = 0u; j < M; j++) {
     quad_output_gradient(quad, (*hb)[j], j, 0u);
   }
   for (var j = 0u; j < M; j++) {
     quad_output_gradient(quad, (*hb)[j], j, 1u);
+  }
+}
+
+// Phase 3's terms of the stored entries (STORED_DATA) of the quad's features in the batch rows
+// of row blocks [blocks.x, blocks.y): the row blocks took x = 0, so each entry (t, x_i) adds, in
+// every row that holds sample t, ∂L/∂z_j x_i to ∂W₁[j, i] and the difference x_i makes to g_i
+// to ∂b_i and, times h_j, to ∂W₂[i, j] (the row's h, ∂L/∂z and ‖x‖² from the scratch).
+fn quad_stored(quad: ptr<function, FeatureQuad>, inst: u32, step: u32, blocks: vec2<u32>) {
+  let end = min(4u * blocks.y, BATCH);
+  for (var c = 0u; c < 4u; c++) {
+    let mask = lane_mask(c);
+    let i = dot((*quad).index, vec4<u32>(mask));
+    let bias = dot((*quad).bias, mask);
+    let importance = dot((*quad).importance, mask);
+    let entries = feature_entries(inst, i);
+    for (var k = entries.x; k < entries.y; k += 2u) {
+      for (var row = first_row(step, dataset[k]); row < end; row += DATASET_SIZE) {
+        if (row >= 4u * blocks.x) {
+          let block = row / 4u;
+          let lane = row % 4u;
+          var scale = 1.0;
+          if (NORMALIZE) {
+            scale = norm_scale(scratch[norm_index(inst, block)])[lane];
+          }
+          let x = entry_value(k) * scale;
+          var o = bias;
+          for (var j = 0u; j < M; j++) {
+            o += dot((*quad).w_out[j], mask) * scratch[h_index(inst, block, j)][lane];
+          }
+          let g = stored_gradient(o, x, importance, 1.0);
+          (*quad).grad_bias += mask * g;
+          for (var j = 0u; j < M; j++) {
+            let h = scratch[h_index(inst, block, j)][lane];
+            (*quad).grad_in[j] += mask * (scratch[gz_index(inst, block, j)][lane] * x);
+            if (TIED) {
+              (*quad).grad_in[j] += mask * (h * g);
+            } else {
+              (*quad).grad_out[j] += mask * (h * g);
+            }
+          }
+        }
+      }
+    }
   }
 }
 
@@ -418,6 +565,15 @@ fn update_feature_block(inst: u32, i0: u32, range: u32, step: u32) {
       quad_rows(&qb, key, step, 4u * b, scale, &hb, &gzb);
       quad_rows(&qc, key, step, 4u * b, scale, &hb, &gzb);
       quad_rows(&qd, key, step, 4u * b, scale, &hb, &gzb);
+    }
+  }
+  if (STORED_DATA) {
+    let blocks = vec2<u32>(first_block, last_block);
+    quad_stored(&qa, inst, step, blocks);
+    if (FEATURE_QUADS == 4u) {
+      quad_stored(&qb, inst, step, blocks);
+      quad_stored(&qc, inst, step, blocks);
+      quad_stored(&qd, inst, step, blocks);
     }
   }
   quad_store(&qa, inst, range, i0);

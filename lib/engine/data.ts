@@ -80,3 +80,75 @@ export function drawBatch(
   }
   return rows;
 }
+
+/**
+ * A fixed dataset of T samples stored sparsely for the WebGPU kernels (`STORED_DATA`,
+ * shaders/common.wgsl), so that their input side costs O(nnz·m) per row rather than O(n·m) and
+ * no x is drawn while training: the words [row starts (T + 1) | row entries | feature starts
+ * (n + 1) | feature entries], the entries of sample t being (i, x_i) for its non-zero x_i in
+ * order of i, and those of feature i (t, x_i) in order of t; each list's starts count entries
+ * from its first, and x_i (before normalisation, exact in f32) is stored as its f32 bits.
+ */
+export interface StoredDataset {
+  words: Uint32Array<ArrayBuffer>;
+  /** Most entries of one sample (the longest row). */
+  rowEntries: number;
+  /** Most entries of one feature (the longest column). */
+  featureEntries: number;
+}
+
+/**
+ * The T = `data.datasetSize` samples x_t of a dataset (drawSample at counter (DATASET_STEP, t),
+ * unnormalised) as a {@link StoredDataset}.
+ */
+export function storeDataset(
+  data: DataSpec,
+  density: ArrayLike<number>,
+  dataSeed: number,
+): StoredDataset {
+  const size = data.datasetSize;
+  const n = density.length;
+  const raw: DataSpec = { ...data, normalize: false };
+  const x = new Float64Array(n);
+  const rows: { feature: number; value: number }[][] = [];
+  const columns: { sample: number; value: number }[][] = Array.from({ length: n }, () => []);
+  for (let sample = 0; sample < size; sample++) {
+    drawSample(x, raw, density, dataSeed, DATASET_STEP, sample);
+    const row: { feature: number; value: number }[] = [];
+    x.forEach((value, feature) => {
+      if (value === 0) return;
+      row.push({ feature, value });
+      columns[feature].push({ sample, value });
+    });
+    rows.push(row);
+  }
+  const entries = rows.reduce((total, row) => total + row.length, 0);
+  const words = new Uint32Array(size + 1 + n + 1 + 4 * entries);
+  const values = new Float32Array(words.buffer);
+  let offset = 0;
+  const writeLists = <T>(
+    lists: T[][],
+    index: (entry: T) => number,
+    value: (entry: T) => number,
+  ) => {
+    const entriesStart = offset + lists.length + 1;
+    let count = 0;
+    lists.forEach((list, k) => {
+      words[offset + k] = count;
+      for (const entry of list) {
+        words[entriesStart + 2 * count] = index(entry);
+        values[entriesStart + 2 * count + 1] = value(entry);
+        count++;
+      }
+    });
+    words[offset + lists.length] = count;
+    offset = entriesStart + 2 * count;
+  };
+  writeLists(rows, (entry) => entry.feature, (entry) => entry.value);
+  writeLists(columns, (entry) => entry.sample, (entry) => entry.value);
+  return {
+    words,
+    rowEntries: Math.max(0, ...rows.map((row) => row.length)),
+    featureEntries: Math.max(0, ...columns.map((column) => column.length)),
+  };
+}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { drawSample } from "../../lib/engine/data.ts";
+import { drawSample, storeDataset } from "../../lib/engine/data.ts";
+import { DATASET_STEP } from "../../lib/engine/rng.ts";
 import { type DataSpec, INDEPENDENT_DATA } from "../../lib/engine/spec.ts";
 import { assertClose } from "../helpers.ts";
 
@@ -89,4 +90,44 @@ Deno.test("drawSample() is a pure function of the counter; seeds give different 
   const c = samples(INDEPENDENT_DATA, 8, 0.5, 50, 12);
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
+});
+
+Deno.test("storeDataset() lists each sample's non-zero x_i by sample and by feature", () => {
+  const data: DataSpec = { ...INDEPENDENT_DATA, values: "signed", datasetSize: 60 };
+  const n = 25;
+  const density = Array.from({ length: n }, (_, i) => 0.02 + 0.01 * i);
+  const stored = storeDataset(data, density, 7);
+  const values = new Float32Array(stored.words.buffer);
+  const byRow = Array.from({ length: 60 }, () => new Float64Array(n));
+  const byFeature = Array.from({ length: 60 }, () => new Float64Array(n));
+  const rowEntries = 61;
+  const entries = stored.words[60];
+  for (let t = 0; t < 60; t++) {
+    for (let e = stored.words[t]; e < stored.words[t + 1]; e++) {
+      byRow[t][stored.words[rowEntries + 2 * e]] = values[rowEntries + 2 * e + 1];
+    }
+  }
+  const starts = rowEntries + 2 * entries;
+  const featureEntries = starts + n + 1;
+  assert.equal(stored.words[starts + n], entries);
+  for (let i = 0; i < n; i++) {
+    for (let e = stored.words[starts + i]; e < stored.words[starts + i + 1]; e++) {
+      byFeature[stored.words[featureEntries + 2 * e]][i] = values[featureEntries + 2 * e + 1];
+    }
+  }
+  assert.equal(stored.words.length, featureEntries + 2 * entries);
+  let longestRow = 0;
+  const perFeature = new Array(n).fill(0);
+  for (let t = 0; t < 60; t++) {
+    const x = new Float64Array(n);
+    drawSample(x, data, density, 7, DATASET_STEP, t);
+    assert.deepEqual(byRow[t], x, `sample ${t}`);
+    assert.deepEqual(byFeature[t], x, `sample ${t} by feature`);
+    const active = x.filter((v) => v !== 0).length;
+    longestRow = Math.max(longestRow, active);
+    x.forEach((v, i) => perFeature[i] += v !== 0 ? 1 : 0);
+  }
+  assert.ok(entries > 20, `${entries} entries`);
+  assert.equal(stored.rowEntries, longestRow);
+  assert.equal(stored.featureEntries, Math.max(...perFeature));
 });

@@ -169,6 +169,11 @@ export const OVERRIDES = {
     doc: "Split driver: forward_backward reads θ and the feature constants from " +
       "instance_uniform (one dispatch per window of instances) instead of params and features.",
   },
+  STORED_DATA: {
+    type: "bool",
+    doc: "Split driver: the fixed dataset's samples are read from `dataset` (entries of " +
+      "non-zero x_i only), not drawn.",
+  },
   FEATURE_CHUNK: {
     type: "u32",
     doc: "Split driver, models too long for one forward_backward invocation: features per " +
@@ -240,6 +245,15 @@ export interface LoopShape {
   quads: number;
   ranges: number;
   rangeBlocks: number;
+  /**
+   * Split driver, a stored dataset (STORED_DATA): whether it is read, the most entries of one
+   * sample and of one feature (lib/engine/data.ts, StoredDataset), and the most batch rows that
+   * hold one sample (⌈B/T⌉).
+   */
+  stored: boolean;
+  rowEntries: number;
+  featureEntries: number;
+  rowRepeats: number;
 }
 
 type Trips = (shape: LoopShape) => number;
@@ -273,6 +287,30 @@ function overHidden(...body: LoopItem[]): LoopItem {
 
 function overFeatures(...body: LoopItem[]): LoopItem {
   return loop("var i = 0u; i < N; i++", (s) => s.n, ...body);
+}
+
+/** Items that run only where the stored dataset is read (STORED_DATA). */
+function whenStored(...items: LoopItem[]): LoopItem {
+  return storedOr(items, []);
+}
+
+/** `stored` where the stored dataset is read (STORED_DATA), else `drawn`. */
+function storedOr(stored: LoopItem[], drawn: LoopItem[]): LoopItem {
+  return { branches: [stored, drawn], pick: (s) => s.stored ? 0 : 1 };
+}
+
+/** The loop over the stored entries of one sample or one feature (at most `trips`). */
+function overEntries(trips: Trips, ...body: LoopItem[]): LoopItem {
+  return loop("var k = entries.x; k < entries.y; k += 2u", trips, ...body);
+}
+
+/** The loop over the four rows of a block, each over its stored entries. */
+function overRowEntries(...body: LoopItem[]): LoopItem {
+  return loop(
+    "var lane = 0u; lane < 4u; lane++",
+    () => 4,
+    overEntries((s) => s.rowEntries, ...body),
+  );
 }
 
 const rowBlocks: Trips = (s) => Math.ceil(s.batch / 4);
@@ -333,23 +371,30 @@ export const KERNEL_LOOPS: Record<string, LoopItem[]> = {
     ),
   ],
   split_block: [
-    overFeatures(overHidden()),
+    storedOr([call("stored_input", () => 2)], [overFeatures(overHidden())]),
     overHidden(),
     overHidden(),
     overHidden(),
     overFeatures(overHidden(), overHidden()),
+    whenStored(call("stored_output", () => 2)),
     overHidden(),
     overHidden(),
   ],
+  stored_input: [overRowEntries(overHidden())],
+  stored_output: [overRowEntries(overHidden(), overHidden())],
   forward_backward: [call("split_block")],
   forward_chunk_block: [
     either([overHidden()], [overHidden()]),
-    loop("var i = first; i < last; i++", (s) => s.featureChunk, overHidden()),
+    storedOr(
+      [call("stored_input")],
+      [loop("var i = first; i < last; i++", (s) => s.featureChunk, overHidden())],
+    ),
     overHidden(),
   ],
   backward_chunk_block: [
     either([overHidden(), overHidden()], [overHidden()]),
     loop("var i = first; i < last; i++", (s) => s.featureChunk, overHidden(), overHidden()),
+    whenStored(call("stored_output")),
     either([overHidden()], [overHidden()]),
   ],
   forward_chunk: [call("forward_chunk_block")],
@@ -362,7 +407,28 @@ export const KERNEL_LOOPS: Record<string, LoopItem[]> = {
     ),
   ],
   quad_start: [overHidden()],
-  quad_rows: [overHidden(), overHidden(), overHidden(), overHidden(), overHidden(), overHidden()],
+  quad_rows: [
+    overHidden(),
+    overHidden(),
+    storedOr([], [overHidden(), overHidden()]),
+    overHidden(),
+    overHidden(),
+  ],
+  quad_stored: [
+    loop(
+      "var c = 0u; c < 4u; c++",
+      () => 4,
+      overEntries(
+        (s) => s.featureEntries,
+        loop(
+          "var row = first_row(step, dataset[k]); row < end; row += DATASET_SIZE",
+          (s) => s.rowRepeats,
+          overHidden(),
+          overHidden(),
+        ),
+      ),
+    ),
+  ],
   quad_store: [loop("var c = 0u; c < 4u; c++", () => 4, overHidden())],
   update_feature_block: [
     call("quad_start", quads),
@@ -372,6 +438,7 @@ export const KERNEL_LOOPS: Record<string, LoopItem[]> = {
       overHidden(),
       call("quad_rows", quads),
     ),
+    whenStored(call("quad_stored", quads)),
     call("quad_store", quads),
   ],
   update_features: [call("update_feature_block")],

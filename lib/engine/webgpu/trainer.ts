@@ -36,6 +36,7 @@ import {
 } from "./layout.ts";
 import { initialParams } from "../init.ts";
 import { MAX_HIDDEN, paramLayout, type RunSpec } from "../spec.ts";
+import { storeDataset, type StoredDataset } from "../data.ts";
 import {
   assembleResult,
   type ProgressCallback,
@@ -82,8 +83,8 @@ interface Kernels {
 const kernelCache = new Map<string, Kernels>();
 
 /**
- * The bind group layout shared by every entry point: a uniform, six storage buffers, and the
- * per-instance uniform at a dynamic offset.
+ * The bind group layout shared by every entry point: a uniform, six storage buffers, the
+ * per-instance uniform at a dynamic offset and the stored datasets.
  */
 function bindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
   const storageTypes: GPUBufferBindingType[] = [
@@ -107,6 +108,7 @@ function bindGroupLayout(device: GPUDevice): GPUBindGroupLayout {
         visibility: GPUShaderStage.COMPUTE,
         buffer: { type: "uniform", hasDynamicOffset: true, minBindingSize: INSTANCE_UNIFORM_BYTES },
       },
+      { binding: 8, visibility: GPUShaderStage.COMPUTE, buffer: { type: "read-only-storage" } },
     ],
   });
 }
@@ -146,6 +148,7 @@ function overrides(run: RunSpec, plan: KernelPlan): Record<OverrideName, number>
     DECOUPLED_DECAY: Number(optimizer.kind === "adamw"),
     SCHEDULE: SCHEDULES[optimizer.schedule],
     UNIFORM_PARAMS: Number(plan.uniformParams),
+    STORED_DATA: Number(plan.storedData),
     FEATURE_CHUNK: plan.featureChunk,
     FEATURE_QUADS: plan.featureQuads,
     ROW_RANGES: plan.rowRanges,
@@ -222,10 +225,12 @@ function fusedWorkgroupBytes(run: RunSpec, workgroup: number): number {
  * `rowBlock` at a time with `workgroup` invocations, forward_backward (one pair of four-row
  * blocks), the chunked phases with F features per chunk (`chunk(F)`, the longer of the two),
  * update_features with Q quads of features over R row blocks (`updateFeature(Q, R)`),
- * update_params with S ranges to sum (`updateParam(S)`) and finish_step.
+ * update_params with S ranges to sum (`updateParam(S)`) and finish_step; reading the `stored`
+ * dataset of these bounds where given (STORED_DATA).
  */
 export function loopIterations(
   run: RunSpec,
+  stored: DatasetBounds | null = null,
 ): {
   fusedDispatch: (steps: number, rowBlock: 1 | 4, workgroup: number) => number;
   splitPair: number;
@@ -246,6 +251,10 @@ export function loopIterations(
     quads: 1,
     ranges: 1,
     rangeBlocks: 1,
+    stored: stored !== null,
+    rowEntries: stored?.rowEntries ?? 0,
+    featureEntries: stored?.featureEntries ?? 0,
+    rowRepeats: Math.ceil(run.batch / Math.max(1, run.data.datasetSize)),
   };
   const count = (name: string, shape: Partial<LoopShape> = {}) =>
     loopCount(name, { ...base, ...shape });
@@ -269,6 +278,9 @@ function largestFitting(iterations: (x: number) => number): number {
   const fixed = iterations(0);
   return Math.floor((LOOP_BUDGET - fixed) / (iterations(1) - fixed));
 }
+/** The loop bounds of a run's stored datasets: the most entries of one sample and one feature. */
+export type DatasetBounds = Pick<StoredDataset, "rowEntries" | "featureEntries">;
+
 /** How the kernel runs: the driver, whole steps per dispatch and invocations per workgroup. */
 export interface KernelPlan {
   mode: "fused" | "split";
@@ -292,6 +304,12 @@ export interface KernelPlan {
    */
   featureQuads: 1 | 4;
   /**
+   * Split driver, a fixed dataset: its samples are read from their stored entries
+   * (lib/engine/data.ts, storeDataset) rather than drawn, where those loops fit the
+   * {@link LOOP_BUDGET}.
+   */
+  storedData: boolean;
+  /**
    * Split driver, per-feature phase 3: ranges of row blocks summed by separate invocations (grid
    * z), the fewest whose loops fit the {@link LOOP_BUDGET}; 1 otherwise.
    */
@@ -309,7 +327,8 @@ export interface KernelPlan {
  * forward_backward dispatch where its loops fit the budget (reading θ from a uniform window of
  * instances, one dispatch per window, where P + 2n fit it), else in ⌈n/F⌉ forward_chunk then
  * ⌈n/F⌉ backward_chunk dispatches with the largest F whose loops fit; phase 3 per four or
- * sixteen features over the fewest ranges of row blocks whose loops fit, then update_params.
+ * sixteen features over the fewest ranges of row blocks whose loops fit, then update_params; a
+ * fixed dataset with `stored` bounds is read from its stored entries where those loops fit.
  * Throws a UserError where even F = 1, one row block of phase 3, update_params or finish_step
  * does not fit.
  */
@@ -318,6 +337,7 @@ export function kernelPlan(
   workgroup: number,
   workgroupStorage: number,
   kernel: KernelChoice = "auto",
+  stored: DatasetBounds | null = null,
 ): KernelPlan {
   const loops = loopIterations(run);
   const params = paramLayout(run.model).count;
@@ -334,11 +354,36 @@ export function kernelPlan(
       featureChunk: 0,
       uniformParams: false,
       featureQuads: 1,
+      storedData: false,
       rowRanges: 1,
       stepsPerDispatch: steps,
       workgroup: fused,
     };
   }
+  const storedPlan = stored && splitPlan(run, loopIterations(run, stored), workgroup, kernel);
+  if (storedPlan && !("longest" in storedPlan)) {
+    return { ...storedPlan, rowBlock, storedData: true };
+  }
+  const plan = splitPlan(run, loops, workgroup, kernel);
+  if ("longest" in plan) {
+    throw new UserError(
+      `model too large for the WebGPU kernels: one invocation would loop ${plan.longest} ` +
+        `times, over the ${LOOP_BUDGET} that lavapipe allows; lower m or batch, or use --backend cpu`,
+    );
+  }
+  return { ...plan, rowBlock, storedData: false };
+}
+
+/**
+ * The split driver's plan (see {@link kernelPlan}) for these loop bounds, or the longest loop
+ * count of one invocation where even F = 1 or one row block per range is over the budget.
+ */
+function splitPlan(
+  run: RunSpec,
+  loops: ReturnType<typeof loopIterations>,
+  workgroup: number,
+  kernel: KernelChoice,
+): Omit<KernelPlan, "rowBlock" | "storedData"> | { longest: number } {
   const { n, m } = run.model;
   const longestChunk = largestFitting(loops.chunk);
   const featureChunk = kernel === "chunked"
@@ -361,16 +406,11 @@ export function kernelPlan(
     loops.updateParam(rowRanges),
     loops.finish,
   );
-  if (longestChunk < 1 || longest > LOOP_BUDGET) {
-    throw new UserError(
-      `model too large for the WebGPU kernels: one invocation would loop ${longest} times, over ` +
-        `the ${LOOP_BUDGET} that lavapipe allows; lower m or batch, or use --backend cpu`,
-    );
-  }
+  if (longestChunk < 1 || longest > LOOP_BUDGET) return { longest };
+  const params = paramLayout(run.model).count;
   const uniformParams = featureChunk === 0 && params + 2 * n <= UNIFORM_VALUES;
   return {
     mode: "split",
-    rowBlock,
     featureChunk,
     uniformParams,
     featureQuads,
@@ -413,7 +453,7 @@ export function storage(
     size: Math.max(16, data.byteLength),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
   });
-  device.queue.writeBuffer(buffer, 0, data);
+  if (data.length > 0) device.queue.writeBuffer(buffer, 0, data); // Deno panics on an empty write
   return buffer;
 }
 
@@ -440,12 +480,23 @@ export async function trainWebGpu(
 ): Promise<TrainResult> {
   const started = performance.now();
   const device = await gpuDevice();
+  const datasets = run.data.datasetSize > 0
+    ? run.instances.map((instance) => storeDataset(run.data, instance.density, instance.dataSeed))
+    : [];
+  const bounds = datasets.length > 0
+    ? {
+      rowEntries: Math.max(...datasets.map((dataset) => dataset.rowEntries)),
+      featureEntries: Math.max(...datasets.map((dataset) => dataset.featureEntries)),
+    }
+    : null;
   const plan = kernelPlan(
     run,
     workgroupSize(device),
     device.limits.maxComputeWorkgroupStorageSize,
     kernel,
+    bounds,
   );
+  const stored = plan.storedData ? datasets : [];
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
   const scratch = scratchBytes(run, plan);
   const perGroup = scratch === 0 ? run.instances.length : Math.floor(limit / scratch);
@@ -462,7 +513,8 @@ export async function trainWebGpu(
     const total = run.instances.length * run.steps;
     const report = onProgress &&
       ((steps: number) => onProgress(done + steps * instances.length, total));
-    parts.push(await trainGroup(device, { ...run, instances }, plan, report));
+    const groupData = stored.slice(first, first + perGroup);
+    parts.push(await trainGroup(device, { ...run, instances }, plan, groupData, report));
   }
   const snapshots = parts[0].snapshots.map(({ step }, slot) => ({
     step,
@@ -814,11 +866,28 @@ async function readBack(group: GroupRun): Promise<GroupResult> {
   }
 }
 
+/**
+ * The `dataset` binding of a group (common.wgsl): word k the start of instance k's stored
+ * dataset, then each instance's words (none without stored datasets).
+ */
+function datasetWords(datasets: StoredDataset[]): Uint32Array<ArrayBuffer> {
+  const sizes = datasets.map((dataset) => dataset.words.length);
+  const words = new Uint32Array(datasets.length + sizes.reduce((total, size) => total + size, 0));
+  let offset = datasets.length;
+  datasets.forEach((dataset, k) => {
+    words[k] = offset;
+    words.set(dataset.words, offset);
+    offset += sizes[k];
+  });
+  return words;
+}
+
 /** Trains one group of instances; every buffer it creates is destroyed when it returns or throws. */
 async function trainGroup(
   device: GPUDevice,
   run: RunSpec,
   plan: KernelPlan,
+  datasets: StoredDataset[],
   onProgress?: (steps: number) => void,
 ): Promise<GroupResult> {
   const kernels = await trainKernels(device, run, plan);
@@ -828,6 +897,7 @@ async function trainGroup(
     const windows = uniformWindows(run, plan, count, device.limits.minUniformBufferOffsetAlignment);
     const snapshotSteps = [...new Set(run.snapshotSteps)].sort((a, b) => a - b);
     const buffers = createGroupBuffers(device, create, run, plan, windows, snapshotSteps.length);
+    const dataset = storage(device, create, datasetWords(datasets));
     const bound = [
       buffers.control,
       buffers.params,
@@ -842,6 +912,7 @@ async function trainGroup(
       entries: [
         ...bound.map((buffer, binding) => ({ binding, resource: { buffer } })),
         { binding: 7, resource: { buffer: buffers.instance, size: INSTANCE_UNIFORM_BYTES } },
+        { binding: 8, resource: { buffer: dataset } },
       ],
     });
     const group = { device, run, plan, kernels, buffers, bindGroup, windows, snapshotSteps };

@@ -247,6 +247,10 @@ Deno.test("loopCount() counts a loop of k iterations as k + 1 plus its body k ti
     quads: 4,
     ranges: 3,
     rangeBlocks: 256,
+    stored: false,
+    rowEntries: 0,
+    featureEntries: 0,
+    rowRepeats: 1,
   };
   const { n, m } = shape;
   assert.equal(loopCount("finish_step", shape), 1024 / 4 + 1);
@@ -255,6 +259,16 @@ Deno.test("loopCount() counts a loop of k iterations as k + 1 plus its body k ti
   assert.equal(
     loopCount("update_features", shape),
     256 * ((6 * 4 + 1) * (m + 1) + 1) + 5 * 4 * (m + 2) + 1,
+  );
+  // A stored dataset replaces the first feature loop by each row's entries (r at most), and
+  // adds a pass over them after the second.
+  const r = 12;
+  const storedShape = { ...shape, stored: true, rowEntries: r };
+  const storedInput = 5 + 4 * (r + 1 + r * (m + 1));
+  const storedOutput = 5 + 4 * (r + 1 + r * (2 * m + 2));
+  assert.equal(
+    loopCount("forward_backward", storedShape),
+    2 * storedInput + 2 * storedOutput + 5 * (m + 1) + n + 1 + n * 2 * (m + 1),
   );
   // Data-dependent branches count the longer one: chunk 0 of backward_chunk has two loops.
   assert.equal(loopCount("backward_chunk", shape), 100 * (2 * m + 3) + 3 * m + 4);

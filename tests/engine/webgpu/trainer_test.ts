@@ -279,3 +279,56 @@ Deno.test({
   ignore: noWebGpu,
   fn: () => assertGpuEqualsCpu(wideRun, "auto"),
 });
+
+/**
+ * Fixed datasets that the split driver reads from their stored entries (STORED_DATA): batches
+ * that slice a larger dataset (B < T, a different slice each step; untied, signed values, L1),
+ * and batches that hold every sample more than once (B > T).
+ */
+const storedRuns: [string, RunSpec][] = [
+  [
+    "B < T, untied, signed, L1",
+    testRun({
+      model: absValueModel(40, 5),
+      importance: (i) => 0.95 ** i,
+      densities: [0.1, 0.03],
+      steps: 40,
+      batch: 36,
+      l1: 0.02,
+      data: { ...INDEPENDENT_DATA, values: "signed", datasetSize: 100 },
+    }),
+  ],
+  [
+    "B > T, tied, normalised",
+    testRun({
+      model: reluOutputModel(70, 3),
+      importance: () => 1,
+      densities: [0.05],
+      steps: 40,
+      batch: 50,
+      data: { ...INDEPENDENT_DATA, datasetSize: 16, normalize: true },
+    }),
+  ],
+];
+
+for (const [name, run] of storedRuns) {
+  for (const kernel of ["split", "chunked"] as const) {
+    Deno.test({
+      name:
+        `trainWebGpu() equals the CPU reference within 1e-4 (stored dataset, ${kernel}): ${name}`,
+      ignore: noWebGpu,
+      fn: async () => {
+        const bounds = { rowEntries: run.model.n, featureEntries: run.data.datasetSize };
+        assert.ok(kernelPlan(run, 64, 32768, kernel, bounds).storedData);
+        await assertGpuEqualsCpu(run, kernel);
+      },
+    });
+  }
+}
+
+Deno.test("kernelPlan() draws a dataset whose stored entries would loop past the budget", () => {
+  const run = { ...wideRun, data: { ...INDEPENDENT_DATA, datasetSize: 20_000 }, batch: 4096 };
+  assert.ok(kernelPlan(run, 64, 32768, "auto", { rowEntries: 30, featureEntries: 40 }).storedData);
+  const dense = { rowEntries: 10_000, featureEntries: 20_000 };
+  assert.equal(kernelPlan(run, 64, 32768, "auto", dense).storedData, false);
+});
