@@ -552,13 +552,18 @@ fn update_feature_block(inst: u32, i0: u32, range: u32, step: u32) {
   let first_block = range * range_blocks();
   let last_block = min(first_block + range_blocks(), row_blocks());
   for (var b = first_block; b < last_block; b++) {
+    // A stored dataset's row blocks take x = 0: their ∂L/∂z and ‖x‖² are not needed here.
     var scale = vec4<f32>(1.0);
-    if (NORMALIZE) {
+    if (NORMALIZE && !STORED_DATA) {
       scale = norm_scale(scratch[norm_index(inst, b)]);
     }
     for (var j = 0u; j < M; j++) {
       hb[j] = scratch[h_index(inst, b, j)];
-      gzb[j] = scratch[gz_index(inst, b, j)];
+    }
+    if (!STORED_DATA) {
+      for (var j = 0u; j < M; j++) {
+        gzb[j] = scratch[gz_index(inst, b, j)];
+      }
     }
     quad_rows(&qa, key, step, 4u * b, scale, &hb, &gzb);
     if (FEATURE_QUADS == 4u) {

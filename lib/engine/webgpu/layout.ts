@@ -436,6 +436,7 @@ export const KERNEL_LOOPS: Record<string, LoopItem[]> = {
       "var b = first_block; b < last_block; b++",
       (s) => s.rangeBlocks,
       overHidden(),
+      storedOr([], [overHidden()]),
       call("quad_rows", quads),
     ),
     whenStored(call("quad_stored", quads)),

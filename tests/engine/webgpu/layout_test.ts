@@ -258,7 +258,7 @@ Deno.test("loopCount() counts a loop of k iterations as k + 1 plus its body k ti
   assert.equal(loopCount("forward_backward", shape), 3 * n * m + 5 * n + 5 * m + 7);
   assert.equal(
     loopCount("update_features", shape),
-    256 * ((6 * 4 + 1) * (m + 1) + 1) + 5 * 4 * (m + 2) + 1,
+    256 * ((6 * 4 + 2) * (m + 1) + 1) + 5 * 4 * (m + 2) + 1,
   );
   // A stored dataset replaces the first feature loop by each row's entries (r at most), and
   // adds a pass over them after the second.
