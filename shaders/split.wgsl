@@ -16,6 +16,10 @@
 //   3. `update_params`: adds the ranges' sums and updates θ (AdamW, PARAMS_PER_INVOCATION
 //      parameters per invocation).
 //   4. `finish_step`: sums the row losses and advances the step counter.
+// A fixed dataset stored sparsely (STORED_DATA, the `dataset` binding of common.wgsl) is read,
+// not drawn: phases 1–2 sum z = W₁ x over each row's entries and run the output loop with x = 0,
+// then add each entry's difference (stored_input, stored_output); phase 3's row blocks take x = 0
+// and each feature's list of entries adds the rest (quad_stored).
 // Scratch per instance, in vec4 blocks of four batch rows (K = ⌈B/4⌉ blocks, the last padded):
 // H (K·M) | GZ (K·M) | loss (K) | squared norm (K) | ∂θ (ROW_RANGES·⌈P/4⌉, phase 3's sums before
 // update_params).
