@@ -76,17 +76,28 @@ interface Peer {
   note: string;
 }
 
+/**
+ * Where the peers train: the CPU, or the GPU with `PEER_DEVICE=cuda` (read by both peer scripts).
+ */
+function peerDevice(cpuDetail: string): string {
+  if (Deno.env.get("PEER_DEVICE") === "cuda") return "on the GPU (PEER_DEVICE=cuda)";
+  return cpuDetail ? `on the CPU, ${cpuDetail}` : "on the CPU";
+}
+
 const PEERS: readonly Peer[] = [
   {
     name: "torch",
     script: fileURLToPath(new URL("notebook_torch.py", import.meta.url)),
-    note:
-      "torch: the notebook's loop in PyTorch (all instances in one tensor), torch's default threads.",
+    note: `torch: the notebook's loop in PyTorch (all instances in one tensor), ${
+      peerDevice("torch's default threads")
+    }.`,
   },
   {
     name: "jax",
     script: fileURLToPath(new URL("notebook_jax.py", import.meta.url)),
-    note: "jax: the same loop compiled with JAX (jit over a lax.scan of the steps), on the CPU.",
+    note: `jax: the same loop compiled with JAX (jit over a lax.scan of the steps), ${
+      peerDevice("")
+    }.`,
   },
 ];
 const SELF = fileURLToPath(import.meta.url);

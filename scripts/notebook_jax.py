@@ -8,14 +8,19 @@ b zeros, out = ReLU(einsum(einsum(x, W), W) + b); a fresh batch feat * (rand <= 
 with p = 20**-linspace(0, 1, instances) per instance and importance 1; loss = (|batch| - out)**2
 averaged over batch and features, summed over instances; AdamW (lr 1e-3, betas (0.9, 0.999),
 eps 1e-8, weight decay 0.01 on W and b, PyTorch's update). All instances train together in one
-batched array; STEPS steps run as one jit-compiled lax.scan, on the CPU.
+batched array; STEPS steps run as one jit-compiled lax.scan, on the CPU (JAX_PLATFORMS=cpu), or
+with PEER_DEVICE=cuda on the GPU.
 
 Usage: notebook_jax.py N M INSTANCES BATCH STEPS [RUNS] (see peer_timing.py); the warm-up block
 compiles.
 """
 
-import jax
-import jax.numpy as jnp
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cuda" if os.environ.get("PEER_DEVICE") == "cuda" else "cpu")
+
+import jax  # noqa: E402 (after choosing the platform)
+import jax.numpy as jnp  # noqa: E402
 
 from peer_timing import time_peer
 

@@ -8,16 +8,21 @@ a fresh batch feat * (rand <= p) every step with p = 20**-linspace(0, 1, instanc
 and importance 1; loss = (importance * (|batch| - out)**2) averaged over batch and features,
 summed over instances; AdamW(lr=1e-3) with the notebook's per-step constant lr schedule. All
 instances train together in one batched tensor, on the CPU, with torch's default intra-op threads
-(one per core), as the notebook runs.
+(one per core), as the notebook runs; with PEER_DEVICE=cuda on the GPU instead (each timed block
+then ends with torch.cuda.synchronize()).
 
 Usage: notebook_torch.py N M INSTANCES BATCH STEPS [RUNS] (see peer_timing.py).
 """
+
+import os
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from peer_timing import time_peer
+
+DEVICE = os.environ.get("PEER_DEVICE", "cpu")
 
 
 class Model(nn.Module):
@@ -58,9 +63,13 @@ def optimize(model, opt, n_batch, steps, lr=1e-3, lr_scale=constant_lr):
         loss = error.mean(dim=(0, 2)).sum()  # einops.reduce(error, "b i f -> i", "mean").sum()
         loss.backward()
         opt.step()
+    if DEVICE != "cpu":
+        torch.cuda.synchronize()
 
 
 def make_block(args):
+    if DEVICE != "cpu":
+        torch.set_default_device(DEVICE)
     model = Model(args.n, args.m, args.instances)
     opt = torch.optim.AdamW(list(model.parameters()), lr=1e-3)
     return lambda: optimize(model, opt, args.batch, args.steps)
