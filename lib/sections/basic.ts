@@ -29,12 +29,10 @@ import {
   type SweepTraining,
   weightMatrix,
 } from "../engine/spec.ts";
-import {
-  densityLabel,
-  featureNormBarsFigure,
-  gramHeatmapFigure,
-  stackFigures,
-} from "../figures/figures.ts";
+import { stackFigures } from "../figures/compose.ts";
+import { gramHeatmapFigure } from "../figures/heatmap.ts";
+import { featureNormBarsFigure } from "../figures/norm_bars.ts";
+import { densityLabel } from "../figures/svg.ts";
 import type { ContractExperiment } from "../io/tables.ts";
 import {
   type Check,

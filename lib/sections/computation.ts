@@ -34,7 +34,10 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { densityLabel, motifFigure, neuronBarsFigure, stackFigures } from "../figures/figures.ts";
+import { stackFigures } from "../figures/compose.ts";
+import { motifFigure } from "../figures/motif.ts";
+import { neuronBarsFigure } from "../figures/neurons.ts";
+import { densityLabel } from "../figures/svg.ts";
 import { type ContractExperiment, DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import { neuronPanel, neuronRows, NEURONS_TABLE } from "./privileged.ts";
 import {

@@ -25,12 +25,10 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import {
-  densityLabel,
-  featureDirectionsFigure,
-  gramHeatmapFigure,
-  stackFigures,
-} from "../figures/figures.ts";
+import { stackFigures } from "../figures/compose.ts";
+import { featureDirectionsFigure } from "../figures/directions.ts";
+import { gramHeatmapFigure } from "../figures/heatmap.ts";
+import { densityLabel } from "../figures/svg.ts";
 import type { ContractExperiment } from "../io/tables.ts";
 import {
   type Check,

@@ -29,12 +29,9 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import {
-  featureDirectionsFigure,
-  stackFigures,
-  xyChart,
-  type XySeries,
-} from "../figures/figures.ts";
+import { xyChart, type XySeries } from "../figures/chart.ts";
+import { stackFigures } from "../figures/compose.ts";
+import { featureDirectionsFigure } from "../figures/directions.ts";
 import type { Row, TableSpec } from "../io/tables.ts";
 import {
   type Check,

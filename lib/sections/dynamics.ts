@@ -34,7 +34,9 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { gramHeatmapFigure, stackFigures, xyChart } from "../figures/figures.ts";
+import { xyChart } from "../figures/chart.ts";
+import { stackFigures } from "../figures/compose.ts";
+import { gramHeatmapFigure } from "../figures/heatmap.ts";
 import type { Row, TableSpec } from "../io/tables.ts";
 import {
   type Check,

@@ -20,7 +20,7 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { xyChart } from "../figures/figures.ts";
+import { xyChart } from "../figures/chart.ts";
 import { DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import {
   type Check,

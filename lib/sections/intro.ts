@@ -17,7 +17,8 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { densityLabel, featureDirectionsFigure } from "../figures/figures.ts";
+import { featureDirectionsFigure } from "../figures/directions.ts";
+import { densityLabel } from "../figures/svg.ts";
 import {
   type Check,
   numbers,

@@ -18,7 +18,9 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { featureNormBarsFigure, stackFigures, xyChart } from "../figures/figures.ts";
+import { xyChart } from "../figures/chart.ts";
+import { stackFigures } from "../figures/compose.ts";
+import { featureNormBarsFigure } from "../figures/norm_bars.ts";
 import type { ContractExperiment, TableSpec } from "../io/tables.ts";
 import {
   type Check,

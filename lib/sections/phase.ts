@@ -39,7 +39,7 @@ import {
   type SweepTraining,
   weightMatrix,
 } from "../engine/spec.ts";
-import { phaseDiagramFigure, type PhasePanel, type PhasePoint } from "../figures/figures.ts";
+import { phaseDiagramFigure, type PhasePanel, type PhasePoint } from "../figures/phase.ts";
 import { DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import {
   type Check,

@@ -28,7 +28,8 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { densityLabel, neuronBarsFigure, type NeuronPanel } from "../figures/figures.ts";
+import { neuronBarsFigure, type NeuronPanel } from "../figures/neurons.ts";
+import { densityLabel } from "../figures/svg.ts";
 import { DENSITY_COLUMN, type Row, type TableSpec } from "../io/tables.ts";
 import {
   type Check,

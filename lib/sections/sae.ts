@@ -24,7 +24,8 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { featureDirectionsFigure, xyChart } from "../figures/figures.ts";
+import { xyChart } from "../figures/chart.ts";
+import { featureDirectionsFigure } from "../figures/directions.ts";
 import type { Row, TableSpec } from "../io/tables.ts";
 import {
   type Check,

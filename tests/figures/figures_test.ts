@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
 import { DOMParser } from "linkedom";
-import {
-  densityLabel,
-  type DirectionsPanel,
-  featureDirectionsFigure,
-  featureNormBarsFigure,
-  gramHeatmapFigure,
-  type GramPanel,
-  type NormBarsPanel,
-  phaseDiagramFigure,
-  type PhasePanel,
-  xyChart,
-  type XyChartOptions,
-} from "../../lib/figures/figures.ts";
+import { xyChart, type XyChartOptions } from "../../lib/figures/chart.ts";
+import { type DirectionsPanel, featureDirectionsFigure } from "../../lib/figures/directions.ts";
+import { gramHeatmapFigure, type GramPanel } from "../../lib/figures/heatmap.ts";
+import { featureNormBarsFigure, type NormBarsPanel } from "../../lib/figures/norm_bars.ts";
+import { phaseDiagramFigure, type PhasePanel } from "../../lib/figures/phase.ts";
+import { densityLabel } from "../../lib/figures/svg.ts";
 
 /** Parses an SVG string into a document to query. */
 function parseSvg(svg: string) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { neuronBarsFigure } from "../../lib/figures/figures.ts";
+import { neuronBarsFigure } from "../../lib/figures/neurons.ts";
 import { pngPreview } from "../../lib/figures/png.ts";
 
 /** The width and height in a PNG's IHDR chunk, after checking its signature. */
