@@ -21,9 +21,10 @@ const HEADING_HEIGHT = 30;
 const BLOCK_GAP = 12;
 
 /**
- * Stacks standalone figures vertically into one SVG, each block under a bold heading, left
- * aligned. Each block's gradient ids are suffixed with its index, so the legends of several
- * figures of this module (which all name their ramp {@link LEGEND_GRADIENT_ID}) stay distinct.
+ * Stacks standalone figures vertically into one SVG, each block under a bold heading (none,
+ * and no room for one, where the heading is ""), left aligned. Each figure's gradient ids are
+ * suffixed with its index, so the legends of several figures of this kit (which all name their
+ * ramp {@link LEGEND_GRADIENT_ID}) stay distinct.
  */
 export function stackFigures(blocks: readonly { heading: string; svgs: string[] }[]): string {
   const parts: string[] = [];
@@ -31,12 +32,14 @@ export function stackFigures(blocks: readonly { heading: string; svgs: string[] 
   let width = 0;
   let index = 0;
   for (const block of blocks) {
-    parts.push(
-      `<text x="16" y="${top + 20}" font-size="16" font-weight="bold">${
-        escapeText(block.heading)
-      }</text>`,
-    );
-    top += HEADING_HEIGHT;
+    if (block.heading !== "") {
+      parts.push(
+        `<text x="16" y="${top + 20}" font-size="16" font-weight="bold">${
+          escapeText(block.heading)
+        }</text>`,
+      );
+      top += HEADING_HEIGHT;
+    }
     for (const svg of block.svgs) {
       const size = svgSize(svg);
       const unique = svg.replaceAll(LEGEND_GRADIENT_ID, `${LEGEND_GRADIENT_ID}-${index++}`);
