@@ -116,6 +116,46 @@ export function lossPlateaus(
   return plateaus;
 }
 
+/** A stretch of snapshots `from` … `to` (indices, inclusive) in which `feature` holds a level. */
+export interface LevelStage {
+  feature: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * The longest intermediate stage in which one feature holds a dedicated dimension (§8's energy
+ * levels: D_i = 1 before it settles elsewhere): the longest run of snapshots, by the ratio of
+ * its last step to its first (its span on a log axis), with D_i ≥ `level`, after the loss has
+ * fallen below (1 − `fallen`)·L(0) and before convergence ({@link convergedFrom}), of a feature
+ * that ends below `level` (gives the dimension up); undefined when there is none.
+ */
+export function dedicatedStage(
+  trajectory: Trajectory,
+  { level = 0.9, fallen = 0.5 } = {},
+): LevelStage | undefined {
+  const { steps, loss, dimensionality } = trajectory;
+  const end = convergedFrom(trajectory);
+  const n = dimensionality[0]?.length ?? 0;
+  let longest: LevelStage | undefined;
+  const span = (stage: LevelStage) => steps[stage.to] / steps[stage.from];
+  for (let feature = 0; feature < n; feature++) {
+    if (dimensionality[steps.length - 1][feature] >= level) continue;
+    let from = -1;
+    for (let t = 0; t <= end; t++) {
+      const holds = t < end && loss[t] < (1 - fallen) * loss[0] &&
+        dimensionality[t][feature] >= level;
+      if (holds && from < 0) from = t;
+      if (!holds && from >= 0) {
+        const stage = { feature, from, to: t - 1 };
+        if (!longest || span(stage) > span(longest)) longest = stage;
+        from = -1;
+      }
+    }
+  }
+  return longest;
+}
+
 /**
  * The mean cosine cos(W_i, W_j) over pairs of features within a set, and over pairs across sets
  * (consecutive sets of `setSize`): 1 within when each set has collapsed onto its principal

@@ -14,6 +14,8 @@
  */
 import {
   antipodalAcrossSets,
+  dedicatedStage,
+  type LevelStage,
   lossPlateaus,
   motionInLossDrops,
   setCosines,
@@ -34,7 +36,7 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { xyChart } from "../figures/chart.ts";
+import { sharedXCharts, type XyChartOptions } from "../figures/chart.ts";
 import { stackFigures } from "../figures/compose.ts";
 import { gramHeatmapFigure } from "../figures/heatmap.ts";
 import type { Row, TableSpec } from "../io/tables.ts";
@@ -93,6 +95,10 @@ export const DYNAMICS_EXPERIMENTS = [ENERGY_LEVELS, CORRELATED_SETS] as const;
 const SNAPSHOT_LOSS_SAMPLES = 128;
 /** D_i within this of 1/2 counts as a digon. */
 const DIGON_TOLERANCE = 0.05;
+/** D_i from which a feature holds a dedicated dimension (an intermediate energy level). */
+const DEDICATED_LEVEL = 0.9;
+/** The shortest dedicated stage that counts as a level: its last step over its first. */
+const LEVEL_SPAN = 1.5;
 /** Within-set mean cosine that marks the collapsed (PCA) stage, and the split after it. */
 const COLLAPSED_COSINE = 0.5;
 const SPLIT_COSINE = 0.05;
@@ -179,16 +185,30 @@ function trajectoryRows(runName: string, restarts: readonly Trajectory[]): Row[]
   );
 }
 
-/** Energy levels, per restart: whether it ends in digons and its motion's share in the drops. */
+/**
+ * Energy levels, per restart: whether it ends in digons, its motion's share in the drops, and
+ * its longest intermediate stage with a dedicated feature (when it spans ×{@link LEVEL_SPAN}).
+ */
 function energyLevels(restarts: readonly Trajectory[]) {
-  return restarts.map((trajectory, k) => ({
-    k,
-    trajectory,
-    digons: trajectory.dimensionality[trajectory.steps.length - 1].every((d) =>
-      Math.abs(d - 0.5) < DIGON_TOLERANCE
-    ),
-    share: motionInLossDrops(trajectory),
-  }));
+  return restarts.map((trajectory, k) => {
+    const stage = dedicatedStage(trajectory, { level: DEDICATED_LEVEL });
+    const span = stage ? trajectory.steps[stage.to] / trajectory.steps[stage.from] : 0;
+    return {
+      k,
+      trajectory,
+      digons: trajectory.dimensionality[trajectory.steps.length - 1].every((d) =>
+        Math.abs(d - 0.5) < DIGON_TOLERANCE
+      ),
+      share: motionInLossDrops(trajectory),
+      level: span >= LEVEL_SPAN ? { ...stage!, span } : undefined,
+    };
+  });
+}
+
+/** "feature i holds D_i ≥ 0.9 from step a to b" for a restart's intermediate stage. */
+function stageText(trajectory: Trajectory, stage: LevelStage): string {
+  return `feature ${stage.feature} holds D_i ≥ ${DEDICATED_LEVEL} from step ` +
+    `${trajectory.steps[stage.from]} to ${trajectory.steps[stage.to]}`;
 }
 
 /** Correlated sets, per restart: the within/across-set cosines over training and the end state. */
@@ -217,6 +237,37 @@ function correlatedStages(trained: Trained, restarts: readonly Trajectory[]) {
 type LevelRestart = ReturnType<typeof energyLevels>[number];
 type StageRestart = ReturnType<typeof correlatedStages>[number];
 
+/**
+ * The restart the energy-level figure shows: of those that end in digons, the one with the
+ * longest intermediate dedicated stage, else the one whose D_i move most within the drops.
+ */
+function levelsShown(levels: readonly LevelRestart[]): LevelRestart {
+  return [...levels].sort((a, b) =>
+    Number(b.digons) - Number(a.digons) || (b.level?.span ?? 0) - (a.level?.span ?? 0) ||
+    (b.share || 0) - (a.share || 0)
+  )[0];
+}
+
+/** The energy-level figure's caption: the setup, the restart shown, and its levels. */
+function levelsCaption(shown: LevelRestart): string {
+  const { trajectory, level } = shown;
+  const setup = `Each feature's dimensionality D_i over training beside the expected loss (one ` +
+    `log step axis), for n = ${ENERGY_LEVELS.n} uniform features in m = ${ENERGY_LEVELS.m} at ` +
+    `1−S = ${ENERGY_LEVELS.density}, which end in digons: restart ${shown.k}`;
+  if (!level) {
+    return `${setup}, the one whose D_i move most within the loss's drops (share ${
+      numbers([shown.share], 2)
+    }); no restart holds an intermediate level.`;
+  }
+  const others = trajectory.dimensionality[level.to].filter((_, i) => i !== level.feature);
+  const mean = others.reduce((sum, d) => sum + d, 0) / others.length;
+  return `${setup}, the one with the longest intermediate level. As the loss first falls, ` +
+    `${stageText(trajectory, level)}: a dedicated dimension, while the other ` +
+    `${others.length} share the remaining two at D_i ≈ ${numbers([mean], 2)} (a pentagon's ` +
+    "would be 2/5). Then it gives the dimension up, and all fall into digons with the second " +
+    "loss drop.";
+}
+
 /** The paper's claims of §8, measured over every restart. */
 function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[] {
   const digons = levels.filter((restart) => restart.digons);
@@ -225,6 +276,8 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
   const octahedra = stages.filter((restart) => restart.octahedron).length;
   const pca = stages.filter((restart) => restart.pcaStage).length;
   const peaks = stages.map((restart) => restart.peak);
+  const leveled = digons.filter((restart) => restart.level !== undefined);
+  const longest = [...leveled].sort((a, b) => b.level!.span - a.level!.span)[0];
   return [
     {
       id: "digons",
@@ -233,6 +286,21 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       requires: `in at least 3/4 of the restarts, every D_i within ${DIGON_TOLERANCE} of 1/2`,
       measured: `${digons.length} of ${levels.length} restarts`,
       pass: digons.length >= 0.75 * levels.length,
+    },
+    {
+      id: "intermediate-level",
+      figure: "dynamics_energy_levels",
+      claim: "On the way the dimensionalities jump between energy levels: a feature holds a " +
+        "dedicated dimension (D_i = 1) for a while, then gives it up for a digon.",
+      requires: "in at least 1/8 of the restarts that end in digons (and one at least), some " +
+        `D_i ≥ ${DEDICATED_LEVEL} over snapshots spanning ×${LEVEL_SPAN} or more in steps, ` +
+        "after the loss has fallen to half its start and before it converges",
+      measured: `${leveled.length} of ${digons.length} restarts${
+        longest
+          ? `; longest: restart ${longest.k}, ${stageText(longest.trajectory, longest.level!)}`
+          : ""
+      }`,
+      pass: leveled.length > 0 && leveled.length >= digons.length / 8,
     },
     {
       id: "jumps-with-drops",
@@ -273,43 +341,47 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
   ];
 }
 
-/** D_i and the loss over training, on log axes, for one trajectory. */
+/** D_i and the loss over training, on one log x axis, for one trajectory. */
 function levelCharts(trajectory: Trajectory): string[] {
   const { steps, dimensionality, norm } = trajectory;
   const n = norm[0].length;
-  return [
-    xyChart({
+  return sharedXCharts([
+    {
       xLabel: "step",
       yLabel: "feature dimensionality Dᵢ",
       logX: true,
-      height: 280,
+      height: 300,
       series: range(n).map((i) => ({
         name: `feature ${i}`,
         mark: "line",
         points: steps.map((x, t) => ({ x, y: dimensionality[t][i] })),
       })),
-      rules: [{ y: 1, label: "dedicated (1)" }, { y: 0.5, label: "digon (1/2)" }],
-    }),
+      rules: [
+        { y: 1, label: "dedicated (1)" },
+        { y: 0.5, label: "digon (1/2)" },
+        { y: 0.4, label: "pentagon (2/5)" },
+      ],
+    },
     lossChart(trajectory),
-  ];
+  ]);
 }
 
 /** The expected loss over training on log–log axes. */
-function lossChart({ steps, loss }: Trajectory): string {
-  return xyChart({
+function lossChart({ steps, loss }: Trajectory): XyChartOptions {
+  return {
     xLabel: "step",
     yLabel: "loss / n",
     logX: true,
     logY: true,
     height: 220,
     series: [{ name: "loss", mark: "line", points: steps.map((x, t) => ({ x, y: loss[t] })) }],
-  });
+  };
 }
 
 /** The correlated sets' cosines over training, the loss, and cos(W_i, W_j) at each plateau. */
 function stageFigure(restart: StageRestart, n: number, m: number): string {
   const { trajectory, cosines, weights } = restart;
-  const cosineChart = xyChart({
+  const cosineChart: XyChartOptions = {
     xLabel: "step",
     yLabel: "mean cos(Wᵢ, Wⱼ)",
     logX: true,
@@ -327,7 +399,7 @@ function stageFigure(restart: StageRestart, n: number, m: number): string {
       },
     ],
     rules: [{ y: -1 / 3, label: "octahedron (−1/3)" }],
-  });
+  };
   const stages = [0, ...lossPlateaus(trajectory), trajectory.steps.length - 1];
   const heatmaps = gramHeatmapFigure(
     stages.map((t) => ({
@@ -337,8 +409,10 @@ function stageFigure(restart: StageRestart, n: number, m: number): string {
     "cos(Wᵢ, Wⱼ)",
   );
   return stackFigures([
-    { heading: "mean cosines within and across the two sets, and the loss", svgs: [cosineChart] },
-    { heading: "", svgs: [lossChart(trajectory)] },
+    {
+      heading: "mean cosines within and across the two sets, and the loss",
+      svgs: sharedXCharts([cosineChart, lossChart(trajectory)]),
+    },
     {
       heading: "cos(Wᵢ, Wⱼ) at the start, at each loss plateau, and at the end",
       svgs: [heatmaps],
@@ -373,10 +447,7 @@ export const dynamics: Section<DynamicsSettings> = {
     const stageTrajectories = trajectories(stagesRun);
     const levels = energyLevels(levelTrajectories);
     const stages = correlatedStages(stagesRun, stageTrajectories);
-    const clearest =
-      [...levels].sort((a, b) =>
-        Number(b.digons) - Number(a.digons) || (b.share || 0) - (a.share || 0)
-      )[0];
+    const shown = levelsShown(levels);
     const staged = stages.find((restart) => restart.pcaStage) ?? stages[0];
     const { n, m } = CORRELATED_SETS;
     return {
@@ -397,11 +468,8 @@ export const dynamics: Section<DynamicsSettings> = {
       figures: [
         {
           name: "dynamics_energy_levels",
-          caption: `Each feature's dimensionality D_i over training beside the expected loss, ` +
-            `for n = ${ENERGY_LEVELS.n} uniform features in m = ${ENERGY_LEVELS.m} at 1−S = ` +
-            `${ENERGY_LEVELS.density}, which end in digons: restart ${clearest.k}, the one ` +
-            `whose D_i move most within the loss's drops (share ${numbers([clearest.share], 2)}).`,
-          svg: stackFigures([{ heading: "", svgs: levelCharts(clearest.trajectory) }]),
+          caption: levelsCaption(shown),
+          svg: stackFigures([{ heading: "", svgs: levelCharts(shown.trajectory) }]),
         },
         {
           name: "dynamics_correlated",

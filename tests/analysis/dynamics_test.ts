@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   antipodalAcrossSets,
   convergedFrom,
+  dedicatedStage,
   lossPlateaus,
   lossSlopes,
   motionInLossDrops,
@@ -68,6 +69,15 @@ Deno.test("lossPlateaus: the plateau between two drops, not the start or the con
   assert.ok(plateaus[0] >= 12 && plateaus[0] <= 18, `plateau at ${plateaus[0]}`);
   const smooth = synthetic(STEPS.map((step) => step ** -0.7), STEPS.map(() => 0.5));
   assert.deepEqual(lossPlateaus(smooth), []);
+});
+
+Deno.test("dedicatedStage: D_i = 1 between the drops, not before the loss falls nor at the end", () => {
+  const between = TWO_DROPS.map((_, t) => t >= 10 && t <= 16 ? 1 : 0.5);
+  assert.deepEqual(dedicatedStage(synthetic(TWO_DROPS, between)), { feature: 0, from: 10, to: 16 });
+  const early = TWO_DROPS.map((_, t) => t < 8 ? 1 : 0.5);
+  assert.equal(dedicatedStage(synthetic(TWO_DROPS, early)), undefined);
+  const final = TWO_DROPS.map((_, t) => t < 20 ? 0.5 : 1);
+  assert.equal(dedicatedStage(synthetic(TWO_DROPS, final)), undefined);
 });
 
 Deno.test("trajectoryOf: D_i and ‖W_i‖ per snapshot; steps must be positive and increasing", () => {
