@@ -29,9 +29,10 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { xyChart, type XySeries } from "../figures/chart.ts";
+import { sharedXCharts, xyChart, type XySeries } from "../figures/chart.ts";
 import { stackFigures } from "../figures/compose.ts";
 import { featureDirectionsFigure } from "../figures/directions.ts";
+import { formatShort } from "../figures/svg.ts";
 import type { Row, TableSpec } from "../io/tables.ts";
 import {
   type Check,
@@ -216,6 +217,26 @@ function measure(settings: DoubleDescentSettings, trained: TrainedRuns): Model[]
   });
 }
 
+/**
+ * The test loss of the best constant prediction, x'_i = E x_i for every i (which the bias alone
+ * gives, W = 0): E‖x‖² − Σ_i (E x_i)² = E‖x‖² − (E‖x‖₁)²/n, the features being exchangeable,
+ * estimated on the test samples. Predicting 0 scores E‖x‖² = 1 (unit-norm samples).
+ */
+function meanPredictionLoss(settings: DoubleDescentSettings, trained: TrainedRuns): number {
+  const { run } = trainedRun(trained, runName(settings.sizes[0]));
+  const fresh = { ...run.data, datasetSize: 0 };
+  const samples = drawBatch(fresh, run.instances[0].density, TEST_SEED, 0, settings.testSamples);
+  let [squares, absolute] = [0, 0];
+  for (const x of samples) {
+    for (const value of x) {
+      squares += value * value;
+      absolute += Math.abs(value);
+    }
+  }
+  const count = samples.length;
+  return squares / count - (absolute / count) ** 2 / settings.n;
+}
+
 /** Rows of `double_descent.csv`. */
 function tableRows(models: readonly Model[]): Row[] {
   return models.map((model) => ({
@@ -274,8 +295,35 @@ function featurePolygonOf(model: Model): { sides: number; gaps: number[] } {
   return { sides: 0, gaps };
 }
 
+/**
+ * The loss figure's caption: the losses, the baselines, and why an m = 2 model cannot go far
+ * below predicting 0.
+ */
+function lossCaption(
+  settings: DoubleDescentSettings,
+  models: readonly Model[],
+  meanLoss: number,
+): string {
+  const largest = settings.sizes[settings.sizes.length - 1];
+  const final = mean(models.filter((model) => model.size === largest).map((m) => m.testLoss));
+  return "Test loss (fresh samples) and training loss per example against the dataset size T " +
+    "(dots: seeds, line: their mean). Every example has unit norm, so predicting 0 scores " +
+    `exactly 1, and predicting each x_i by its mean ${numbers([meanLoss], 3)} (the bias alone ` +
+    "can do that). The memorising models do worse on fresh samples, most between " +
+    "memorisation and generalisation: the bump of double descent. The descent after it is " +
+    `small: at T = ${largest} the test loss is ${numbers([final], 4)}, because an m = 2 ` +
+    "model represents about five of the n features (the pentagon), and each feature holds " +
+    `on average only 1/n of an example's norm², so even five recovered exactly would gain ` +
+    `just 5/n = ${numbers([5 / settings.n], 2)} over the mean (Henighan et al.'s test losses ` +
+    "also stay near 1).";
+}
+
 /** The claims of Henighan et al., measured. */
-function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly Model[]): Check[] {
+function doubleDescentChecks(
+  settings: DoubleDescentSettings,
+  models: readonly Model[],
+  meanLoss: number,
+): Check[] {
   const at = (size: number) => models.filter((model) => model.size === size);
   const largest = settings.sizes[settings.sizes.length - 1];
   const smallest = settings.sizes[0];
@@ -323,6 +371,18 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
         2 * pentagons >= polygons5.length,
     },
     {
+      id: "generalises",
+      figure: "loss",
+      claim: "With many training examples the model generalises: it does better on fresh " +
+        "samples than any constant prediction.",
+      requires: `the mean test loss at T = ${largest} below that of predicting every x_i by its ` +
+        "mean, E‖x‖² − (E‖x‖₁)²/n on the test samples (the bias alone gives it)",
+      measured: `test loss at T = ${largest} ${
+        numbers([testBySize[testBySize.length - 1]], 4)
+      }; predicting the mean ${numbers([meanLoss], 4)}, predicting 0 1`,
+      pass: testBySize[testBySize.length - 1] < meanLoss,
+    },
+    {
       id: "test-bump",
       figure: "loss",
       claim: "Between memorisation and generalisation the test loss bumps up: double descent.",
@@ -345,36 +405,95 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
   ];
 }
 
-/** Per-T dots of `value` (every seed) and a line through their means, in one colour. */
+/**
+ * Per-T dots of `value` (every seed) and a line through their means, in one colour; on a log
+ * axis (`log`) only the positive values.
+ */
 function sweepSeries(
   settings: DoubleDescentSettings,
   models: readonly Model[],
   name: string,
   value: (model: Model) => number,
+  log: boolean,
 ): XySeries[] {
-  const positive = models.filter((model) => value(model) > 0);
+  const drawn = models.filter((model) => !log || value(model) > 0);
   return [
     {
       name,
       mark: "line",
       points: settings.sizes.flatMap((size) => {
-        const values = positive.filter((model) => model.size === size).map(value);
+        const values = drawn.filter((model) => model.size === size).map(value);
         return values.length > 0 ? [{ x: size, y: mean(values) }] : [];
       }),
     },
     {
       name,
       mark: "dot",
-      points: positive.map((model) => ({ x: model.size, y: value(model) })),
+      points: drawn.map((model) => ({ x: model.size, y: value(model) })),
     },
   ];
 }
 
-/** For each drawn T, the first seed's features and training examples, scaled to its longest. */
+/** Half-width of the zoomed test-loss panel around predicting 0's loss of 1. */
+const ZOOM = 0.015;
+
+/**
+ * Test loss (all of it, and zoomed around 1) and training loss against T, on one x axis ticked
+ * at the sizes, with the losses of predicting 0 and of predicting the mean.
+ */
+function lossFigure(settings: DoubleDescentSettings, models: readonly Model[], meanLoss: number) {
+  const baselines = [
+    { y: 1, label: "predict 0 (1)" },
+    { y: meanLoss, label: `predict the mean (${numbers([meanLoss], 3)})` },
+  ];
+  const test = sweepSeries(settings, models, "test", (model) => model.testLoss, false);
+  const chart = (yLabel: string, height: number) => ({
+    xLabel: "training examples T",
+    yLabel,
+    logX: true,
+    xTicks: settings.sizes,
+    height,
+  });
+  const [full, zoomed, training] = sharedXCharts([
+    { ...chart("test loss per example", 260), series: test, rules: baselines.slice(0, 1) },
+    {
+      ...chart("test loss per example", 220),
+      series: test,
+      rules: baselines,
+      yDomain: [1 - ZOOM, 1 + ZOOM],
+    },
+    {
+      ...chart("training loss per example", 220),
+      series: sweepSeries(settings, models, "train", (model) => model.trainLoss, false),
+    },
+  ]);
+  return stackFigures([
+    { heading: "Test loss", svgs: [full] },
+    {
+      heading: `Test loss within ±${ZOOM} of predicting 0 (the bump leaves the frame)`,
+      svgs: [zoomed],
+    },
+    { heading: "Training loss (0: memorised)", svgs: [training] },
+  ]);
+}
+
+/** Panels of the hidden-vector figure: every T, or 8 spread over the sizes when more. */
+const HIDDEN_PANELS = 8;
+
+/**
+ * For each drawn T, the first seed's features and training examples, scaled to its longest
+ * vector, whose length the title gives (the circle's radius).
+ */
 function hiddenPanels(settings: DoubleDescentSettings, models: readonly Model[]) {
-  const drawn = settings.sizes.filter((size, k) =>
-    k === 0 || settings.polygonSizes.includes(size) || size >= 100
-  );
+  const { sizes } = settings;
+  const drawn = sizes.length <= HIDDEN_PANELS ? sizes : [
+    ...new Set(
+      Array.from(
+        { length: HIDDEN_PANELS },
+        (_, k) => sizes[Math.round(k * (sizes.length - 1) / (HIDDEN_PANELS - 1))],
+      ),
+    ),
+  ];
   return drawn.flatMap((size) => {
     const model = models.find((candidate) => candidate.size === size);
     if (!model) return [];
@@ -388,10 +507,49 @@ function hiddenPanels(settings: DoubleDescentSettings, models: readonly Model[])
         : []
     );
     return [{
-      title: `T = ${size}`,
+      title: `T = ${size} (circle ${formatShort(longest)})`,
       directions: kept.map(({ vector }) => vector),
       shade: kept.map(({ k }) => k < n ? 0 : 1),
     }];
+  });
+}
+
+/**
+ * D_i of the features and D_X of the training examples against T, with a T-gon's m/T and a
+ * pentagon's 2/5.
+ */
+function dimensionalityFigure(settings: DoubleDescentSettings, models: readonly Model[]) {
+  const dims = models.flatMap((model) => [
+    ...mainOnes(model.featureNorms, DRAWN_SHARE).map((i) => ({
+      kind: "features",
+      x: model.size,
+      y: model.featureDims[i],
+    })),
+    ...mainOnes(model.hidden.map((h) => Math.hypot(...h)), DRAWN_SHARE).map((b) => ({
+      kind: "training examples",
+      x: model.size,
+      y: model.dataDims[b],
+    })),
+  ]).filter((point) => point.y > 0);
+  return xyChart({
+    xLabel: "training examples T",
+    yLabel: "dimensionality",
+    logX: true,
+    logY: true,
+    xTicks: settings.sizes,
+    series: [
+      {
+        name: "m/T (a T-gon)",
+        mark: "guide",
+        points: settings.sizes.filter((size) => size >= 3).map((x) => ({ x, y: M / x })),
+      },
+      ...["features", "training examples"].map((kind) => ({
+        name: kind,
+        mark: "dot" as const,
+        points: dims.filter((point) => point.kind === kind),
+      })),
+    ],
+    rules: [{ y: 2 / 5, label: "pentagon (2/5)" }],
   });
 }
 
@@ -441,18 +599,7 @@ export const doubleDescent: Section<DoubleDescentSettings> = {
     })),
   analyse(settings, trained) {
     const models = measure(settings, trained);
-    const dims = models.flatMap((model) => [
-      ...mainOnes(model.featureNorms, DRAWN_SHARE).map((i) => ({
-        kind: "features",
-        x: model.size,
-        y: model.featureDims[i],
-      })),
-      ...mainOnes(model.hidden.map((h) => Math.hypot(...h)), DRAWN_SHARE).map((b) => ({
-        kind: "training examples",
-        x: model.size,
-        y: model.dataDims[b],
-      })),
-    ]).filter((point) => point.y > 0);
+    const meanLoss = meanPredictionLoss(settings, trained);
     return {
       experiments: settings.sizes.map((size) => ({
         experiment: runName(size),
@@ -462,56 +609,34 @@ export const doubleDescent: Section<DoubleDescentSettings> = {
       figures: [
         {
           name: "loss",
-          caption: "Test loss (fresh samples) and training loss per example against the " +
-            "dataset size T, a line through the seeds' mean; a model that predicts 0 scores 1. " +
-            "The test loss bumps up between memorisation and generalisation.",
-          svg: stackFigures([
-            {
-              heading: "Test loss",
-              svgs: [xyChart({
-                xLabel: "training examples T",
-                yLabel: "test loss per example",
-                logX: true,
-                series: sweepSeries(settings, models, "test", (model) => model.testLoss),
-                rules: [{ y: 1, label: "predict 0" }],
-                height: 300,
-              })],
-            },
-            {
-              heading: "Training loss",
-              svgs: [xyChart({
-                xLabel: "training examples T",
-                yLabel: "training loss per example",
-                logX: true,
-                logY: true,
-                series: sweepSeries(settings, models, "train", (model) => model.trainLoss),
-                height: 300,
-              })],
-            },
-          ]),
+          caption: lossCaption(settings, models, meanLoss),
+          svg: lossFigure(settings, models, meanLoss),
         },
         {
           name: "norms",
-          caption: "‖W‖_F and ‖b‖ against T: both peak while the model memorises and fall to " +
-            "the generalising solution's at large T.",
+          caption: "‖W‖_F and ‖b‖ against T (dots: seeds, line: their mean): both peak while " +
+            "the model memorises and fall to the generalising solution's at large T (√5 for " +
+            "five unit features in a pentagon).",
           svg: xyChart({
             xLabel: "training examples T",
             yLabel: "norm",
             logX: true,
             logY: true,
+            xTicks: settings.sizes,
             series: [
-              ...sweepSeries(settings, models, "‖W‖_F", (model) => model.weightNorm),
-              ...sweepSeries(settings, models, "‖b‖", (model) => model.biasNorm),
+              ...sweepSeries(settings, models, "‖W‖_F", (model) => model.weightNorm, true),
+              ...sweepSeries(settings, models, "‖b‖", (model) => model.biasNorm, true),
             ],
             rules: [{ y: Math.sqrt(5), label: "√5" }],
           }),
         },
         {
           name: "hidden",
-          caption: "For a few T (first seed), the feature directions W_i and the training " +
-            "examples' hidden vectors h = W x, each panel scaled to its longest vector (vectors " +
-            "under a tenth of it not drawn): a T-gon of examples when memorising, a pentagon " +
-            "of features when generalising.",
+          caption: "For each T (first seed), the feature directions W_i and the training " +
+            "examples' hidden vectors h = W x, each panel scaled to its longest vector, whose " +
+            "length the title gives (the circle; vectors under a tenth of it not drawn): a " +
+            "T-gon of examples when memorising, a pentagon of features when generalising, and " +
+            "between them many small vectors of both.",
           svg: featureDirectionsFigure(hiddenPanels(settings, models), [
             "feature Wᵢ",
             "training example h = W x",
@@ -520,22 +645,14 @@ export const doubleDescent: Section<DoubleDescentSettings> = {
         {
           name: "dimensionality",
           caption: "Dimensionality of the features (D_i) and of the training examples (D_X) " +
-            "against T, for vectors at least a tenth of their model's longest: examples at m/T " +
-            "while memorising, features taking over when generalising.",
-          svg: xyChart({
-            xLabel: "training examples T",
-            yLabel: "dimensionality",
-            logX: true,
-            logY: true,
-            series: ["features", "training examples"].map((kind) => ({
-              name: kind,
-              mark: "dot" as const,
-              points: dims.filter((point) => point.kind === kind),
-            })),
-          }),
+            "against T, for vectors at least a tenth of their model's longest: the examples " +
+            "on m/T (a regular T-gon) while memorising, the features taking over when " +
+            "generalising, their D_i below a pentagon's 2/5 because the many small features " +
+            "add to its denominator (as Henighan et al. note).",
+          svg: dimensionalityFigure(settings, models),
         },
       ],
-      checks: doubleDescentChecks(settings, models),
+      checks: doubleDescentChecks(settings, models, meanLoss),
     };
   },
 };
