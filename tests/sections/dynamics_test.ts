@@ -18,11 +18,11 @@ Deno.test("dynamics trains both setups with the notebook's optimiser and log-spa
       [CORRELATED_SETS.name, 6, 3, "correlated", 3],
     ],
   );
-  for (const { run } of runs) {
+  for (const { name, run } of runs) {
     assert.equal(run.optimizer.lr, 1e-3);
     assert.equal(run.optimizer.schedule, "constant");
     assert.equal(run.batch, 1024);
-    assert.equal(run.instances.length, settings.restarts);
+    assert.equal(run.instances.length, settings.restarts[name]);
     assert.equal(run.snapshotSteps[0], 1);
     assert.equal(run.snapshotSteps.at(-1), run.steps);
   }
