@@ -32,6 +32,8 @@ export interface XySeries {
   points: readonly { x: number; y: number }[];
   /** How the points are drawn (see the interface). */
   mark: "line" | "dot" | "connected" | "guide";
+  /** A CSS colour for this name (default: the next Tableau colour in order of names). */
+  color?: string;
 }
 
 /** Options of {@link xyChart}. */
@@ -52,6 +54,8 @@ export interface XyChartOptions {
   rules?: readonly { y: number; label: string }[];
   /** The x ticks (e.g. a sweep's values); by default chosen from the limits. */
   xTicks?: readonly number[];
+  /** The x limits (what falls outside is clipped); by default the data's, rounded. */
+  xDomain?: readonly [number, number];
   /** The y limits (what falls outside is clipped); by default the data's, rounded. */
   yDomain?: readonly [number, number];
   /** Plot area with axes, in pixels (defaults 640 × 400). */
@@ -94,16 +98,33 @@ function xValues(options: XyChartOptions): number[] {
   return options.series.flatMap((entry) => entry.points.map((point) => point.x));
 }
 
-/** The x axis of charts whose points span `xs`, `plotWidth` px wide, ticked at `ticks` if given. */
-function xAxisOf(
-  xs: readonly number[],
-  log: boolean,
-  plotWidth: number,
-  ticks?: readonly number[],
-): Axis {
-  if (log) return logAxis(extentOf(xs, true), plotWidth, X_TICK_SPACING, ticks);
-  const axis = linearAxis(extentOf([...xs, ...(ticks ?? [])], false), plotWidth, X_TICK_SPACING);
+/** Where an x axis spans: the data's extent (rounded on a linear axis), or given limits. */
+type XSpan = { kind: "data"; xs: readonly number[] } | {
+  kind: "given";
+  domain: readonly [number, number];
+};
+
+/** The x axis over `span`, `plotWidth` px wide, ticked at `ticks` (within it) if given. */
+function xAxisOf(span: XSpan, log: boolean, plotWidth: number, ticks?: readonly number[]): Axis {
+  if (span.kind === "given") {
+    const [low, high] = span.domain;
+    const inside = ticks?.filter((tick) => tick >= low && tick <= high);
+    const axis = log
+      ? logAxis(span.domain, plotWidth, X_TICK_SPACING, inside)
+      : linearAxis(span.domain, plotWidth, X_TICK_SPACING, { rounded: false });
+    return inside === undefined || log ? axis : { ...axis, ticks: inside };
+  }
+  if (log) return logAxis(extentOf(span.xs, true), plotWidth, X_TICK_SPACING, ticks);
+  const extent = extentOf([...span.xs, ...(ticks ?? [])], false);
+  const axis = linearAxis(extent, plotWidth, X_TICK_SPACING);
   return ticks === undefined ? axis : { ...axis, ticks: [...ticks].sort((a, b) => a - b) };
+}
+
+/** The x span of a chart alone: its xDomain, else its points. */
+function ownSpan(options: XyChartOptions): XSpan {
+  return options.xDomain
+    ? { kind: "given", domain: options.xDomain }
+    : { kind: "data", xs: xValues(options) };
 }
 
 /** The labels at the right of the plot area: the rules' and the guides'. */
@@ -115,8 +136,8 @@ function rightLabels(options: XyChartOptions): string[] {
   ];
 }
 
-/** The chart's axes and margins; with `xs`, its x axis spans those x values instead of its own. */
-function layoutOf(options: XyChartOptions, xs = xValues(options)): Layout {
+/** The chart's axes and margins, its x axis over `span`. */
+function layoutOf(options: XyChartOptions, span = ownSpan(options)): Layout {
   const { logX = false, logY = false } = options;
   const width = options.width ?? 640;
   const height = options.height ?? 400;
@@ -135,7 +156,7 @@ function layoutOf(options: XyChartOptions, xs = xValues(options)): Layout {
       rounded: options.yDomain === undefined,
     });
   const { marginLeft, labelOffset } = yLabelRoom(y);
-  const x = xAxisOf(xs, logX, width - marginLeft - marginRight, options.xTicks);
+  const x = xAxisOf(span, logX, width - marginLeft - marginRight, options.xTicks);
   return { width, height, x, y, marginLeft, marginRight, labelOffset };
 }
 
@@ -143,12 +164,16 @@ function layoutOf(options: XyChartOptions, xs = xValues(options)): Layout {
 type Point = { x: number; y: number };
 
 /**
- * The pieces of the polyline through `points` that lie within low ≤ y ≤ high, each segment cut
- * where it crosses the band's edges (the yDomain's clipping, done here so that every SVG
- * renderer draws the same).
+ * The pieces of the polyline through `points` whose coordinate `key` lies within [low, high],
+ * each segment cut where it crosses the band's edges (the limits' clipping, done here so that
+ * every SVG renderer draws the same).
  */
-function clipToBand(points: readonly Point[], [low, high]: readonly [number, number]): Point[][] {
-  const inside = (point: Point) => point.y >= low && point.y <= high;
+function clipToBand(
+  points: readonly Point[],
+  [low, high]: readonly [number, number],
+  key: "x" | "y",
+): Point[][] {
+  const inside = (point: Point) => point[key] >= low && point[key] <= high;
   if (points.length === 1) return inside(points[0]) ? [[points[0]]] : [];
   const pieces: Point[][] = [];
   let piece: Point[] = [];
@@ -158,16 +183,19 @@ function clipToBand(points: readonly Point[], [low, high]: readonly [number, num
   };
   for (let k = 1; k < points.length; k++) {
     const [from, to] = [points[k - 1], points[k]];
-    const rise = to.y - from.y;
+    const rise = to[key] - from[key];
     const edges = rise === 0
       ? (inside(from) ? [0, 1] : [1, 0])
-      : [(low - from.y) / rise, (high - from.y) / rise].sort((a, b) => a - b);
+      : [(low - from[key]) / rise, (high - from[key]) / rise].sort((a, b) => a - b);
     const [start, end] = [Math.max(0, edges[0]), Math.min(1, edges[1])];
     if (start > end) {
       close();
       continue;
     }
-    const at = (t: number) => ({ x: from.x + t * (to.x - from.x), y: from.y + t * rise });
+    const at = (t: number) => ({
+      x: from.x + t * (to.x - from.x),
+      y: from.y + t * (to.y - from.y),
+    });
     if (start > 0 || piece.length === 0) {
       close();
       piece = [at(start)];
@@ -185,20 +213,25 @@ function drawChart(options: XyChartOptions, layout: Layout): string {
   const shown = series.filter((entry) => entry.points.length > 0);
   const guides = shown.filter((entry) => entry.mark === "guide");
   const names = [...new Set(shown.filter((entry) => entry.mark !== "guide").map((e) => e.name))];
-  const colors = names.map((_, index) => d3.schemeTableau10[index % 10] as string);
+  const colors = names.map((name, index) =>
+    shown.find((entry) => entry.name === name && entry.color !== undefined)?.color ??
+      d3.schemeTableau10[index % 10] as string
+  );
   const band = layout.y.domain.map((y) => axisValue(y, logY)) as [number, number];
+  const span = layout.x.domain.map((x) => axisValue(x, logX)) as [number, number];
   const rightLabel = { frameAnchor: "right", dx: RIGHT_LABEL_GAP, textAnchor: "start" } as const;
   /** Points as the axes place them, without those a log axis cannot draw. */
   const placed = (points: readonly Point[]) =>
     points.filter((point) => (!logX || point.x > 0) && (!logY || point.y > 0))
       .map((point) => ({ x: axisValue(point.x, logX), y: axisValue(point.y, logY) }));
-  /** A line's points within the y limits, each with the index of its piece. */
+  /** A line's points within the limits, each with the index of its piece. */
   const pieces = (points: readonly Point[]) =>
-    clipToBand(placed(points), band).flatMap((piece, index) =>
-      piece.map((point) => ({ ...point, piece: index }))
-    );
+    clipToBand(placed(points), span, "x").flatMap((piece) => clipToBand(piece, band, "y"))
+      .flatMap((piece, index) => piece.map((point) => ({ ...point, piece: index })));
   const within = (points: readonly Point[]) =>
-    placed(points).filter((point) => point.y >= band[0] && point.y <= band[1]);
+    placed(points).filter((point) =>
+      point.x >= span[0] && point.x <= span[1] && point.y >= band[0] && point.y <= band[1]
+    );
   const placedRules = rules.filter((rule) => !logY || rule.y > 0)
     .map((rule) => ({ label: rule.label, y: axisValue(rule.y, logY) }))
     .filter((rule) => rule.y >= band[0] && rule.y <= band[1]);
@@ -277,15 +310,21 @@ export function sharedXCharts(charts: readonly XyChartOptions[]): string[] {
   if (charts.some((chart) => (chart.logX ?? false) !== logX)) {
     throw new Error("sharedXCharts: the charts disagree on logX");
   }
-  const xs = charts.flatMap(xValues);
+  const given = charts.flatMap((chart) => chart.xDomain ? [chart.xDomain] : []);
+  const span: XSpan = given.length > 0
+    ? {
+      kind: "given",
+      domain: [Math.min(...given.map((d) => d[0])), Math.max(...given.map((d) => d[1]))],
+    }
+    : { kind: "data", xs: charts.flatMap(xValues) };
   const ticks = [...new Set(charts.flatMap((chart) => chart.xTicks ?? []))];
-  const own = charts.map((chart) => layoutOf(chart, xs));
+  const own = charts.map((chart) => layoutOf(chart, span));
   const width = Math.max(...own.map((layout) => layout.width));
   const marginLeft = Math.max(...own.map((layout) => layout.marginLeft));
   const marginRight = Math.max(...own.map((layout) => layout.marginRight));
   const labelOffset = Math.max(...own.map((layout) => layout.labelOffset));
   const plotWidth = width - marginLeft - marginRight;
-  const x = xAxisOf(xs, logX, plotWidth, ticks.length > 0 ? ticks : undefined);
+  const x = xAxisOf(span, logX, plotWidth, ticks.length > 0 ? ticks : undefined);
   const shared = { width, x, marginLeft, marginRight, labelOffset };
   return charts.map((chart, k) => drawChart(chart, { ...own[k], ...shared }));
 }

@@ -171,3 +171,18 @@ Deno.test("sharedXCharts() gives stacked charts one plot area and one x scale", 
   assert.throws(() => sharedXCharts([wide, { ...narrow, logX: false }]), /logX/);
   assert.ok(!stackFigures([{ heading: "", svgs: [top] }]).includes("font-weight"));
 });
+
+Deno.test("xyChart() keeps to a given xDomain and gives a series its colour where set", () => {
+  const svg = xyChart({
+    xLabel: "x",
+    yLabel: "y",
+    xDomain: [0, 10],
+    series: [
+      { name: "a", mark: "dot", points: [{ x: 5, y: 1 }, { x: 20, y: 2 }] },
+      { name: "b", mark: "dot", color: "#a0a0a0", points: [{ x: 2, y: 1.5 }] },
+    ],
+  });
+  const dots = [...parseSvg(svg).querySelectorAll('g[aria-label="dot"] circle')];
+  assert.deepEqual(dots.map((dot) => dot.getAttribute("fill")), ["#4e79a7", "#a0a0a0"]);
+  assert.deepEqual(texts(svg, 'g[aria-label="x-axis tick label"] text').at(-1), "10");
+});
