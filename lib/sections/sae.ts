@@ -316,7 +316,7 @@ export const sae: Section<SaeSettings> = {
           density: 0.1,
           restarts: 8,
           latents: [5, 10],
-          l1: [0.03, 0.1, 0.3, 1],
+          l1: [0.01, 0.03, 0.1, 0.3, 1, 3],
           seeds: 2,
           batch: 1024,
         },
@@ -401,7 +401,7 @@ export const sae: Section<SaeSettings> = {
     const series = settings.toys.flatMap((toy) =>
       toy.latents.map((latents) => ({
         name: `${toy.name}, d = ${latents}`,
-        mark: "line" as const,
+        mark: "connected" as const,
         points: toy.l1.map((l1) => {
           const top = best(
             measures.filter((m) => m.toy === toy && m.latents === latents && m.l1 === l1),
@@ -430,11 +430,16 @@ export const sae: Section<SaeSettings> = {
         {
           name: "recovery",
           caption: "The share of the represented features that the best SAE recovers (cosine " +
-            "> 0.9), against the L1 coefficient λ, per toy model and dictionary size d.",
+            "> 0.9), against the L1 coefficient λ (a dot per λ trained), per toy model and " +
+            "dictionary size d. The 100x20 SAEs recover their features only in a narrow band of " +
+            "λ: dense codes below it, starved latents above it, and too few latents with d = 50 " +
+            "< 100 features. The 100x20 grid stays at three λ at quick scale: each more λ " +
+            "costs about a third of its SAEs' training (7 s with d = 150 here).",
           svg: xyChart({
             xLabel: "L1 coefficient λ",
             yLabel: "features recovered / represented",
             logX: true,
+            xTicks: [...new Set(settings.toys.flatMap((toy) => toy.l1))],
             series,
           }),
         },
