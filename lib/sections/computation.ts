@@ -46,7 +46,9 @@ import {
   scoredExperiment,
   type Section,
   type SectionSettings,
+  sweepText,
   trainedRun,
+  verdict,
 } from "./section.ts";
 
 /** The computation section's settings at a scale. */
@@ -203,8 +205,10 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
         ? `loss ${numbers([natural.loss / natural.zeroLoss])} × predicting 0; features with ` +
           `both sides: ${naturalSides.filter((side) => side.positive && side.negative).length}/${n}`
         : "no finite model",
-      pass: natural !== undefined && natural.loss <= NEAR_ZERO * natural.zeroLoss &&
-        naturalSides.every((side) => side.positive && side.negative),
+      status: verdict(
+        natural !== undefined && natural.loss <= NEAR_ZERO * natural.zeroLoss &&
+          naturalSides.every((side) => side.positive && side.negative),
+      ),
     },
     {
       id: "polysemantic-grows",
@@ -215,9 +219,11 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
         `densest, ≥ ${SPARSE_POLYSEMANTIC} at the sparsest, never falling by more than ` +
         `${SHARE_NOISE} as the density falls`,
       measured: `at 1−S = ${densities(sweep)}: ${numbers(shares, 2)}`,
-      pass: shares.length > 1 && shares[0] <= DENSE_POLYSEMANTIC &&
-        shares[shares.length - 1] >= SPARSE_POLYSEMANTIC &&
-        shares.every((share, k) => k === 0 || share >= shares[k - 1] - SHARE_NOISE),
+      status: verdict(
+        shares.length > 1 && shares[0] <= DENSE_POLYSEMANTIC &&
+          shares[shares.length - 1] >= SPARSE_POLYSEMANTIC &&
+          shares.every((share, k) => k === 0 || share >= shares[k - 1] - SHARE_NOISE),
+      ),
     },
     {
       id: "important-stay-monosemantic",
@@ -230,8 +236,10 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
         [...survival].sort(([a], [b]) => a - b).map(([feature, count]) => `${feature}: ${count}`)
           .join(", ")
       }; longest (${longest} of ${sweep.length}): features ${survivors.join(", ") || "—"}`,
-      pass: survivors.some((feature) => feature < TOP_FEATURES) &&
-        [...survival.values()].some((count) => count < longest),
+      status: verdict(
+        survivors.some((feature) => feature < TOP_FEATURES) &&
+          [...survival.values()].some((count) => count < longest),
+      ),
     },
   ];
 }
@@ -292,6 +300,15 @@ export const computation: Section<ComputationSettings> = {
       samples: 16_384,
       ...SCALE_TRAINING.paper,
     },
+  },
+  setting: (settings) => {
+    const { natural, sweep } = COMPUTATION_SETUP;
+    return {
+      model: `n=${natural.n}, m=${natural.m}; n=${sweep.n}, m=${sweep.m}`,
+      steps: settings.steps,
+      restarts: `${settings.restarts} (n=${sweep.n}: 1)`,
+      sweep: `n=${sweep.n}: ${sweepText("densities", settings.densities)}`,
+    };
   },
   tables: [NEURONS_TABLE, MOTIFS_TABLE],
   runs: (settings, seed): NamedRun[] => [

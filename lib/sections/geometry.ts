@@ -29,8 +29,10 @@ import {
   type ScaleTraining,
   type Section,
   type SectionSettings,
+  sweepText,
   trainedRun,
   type TrainedRuns,
+  verdict,
 } from "./section.ts";
 
 /** The geometry section's settings at a scale. */
@@ -147,7 +149,7 @@ function geometryChecks(points: readonly Point[]): Check[] {
       claim: "Dense features get a dimension each: dimensions per feature is 1.",
       requires: "m/‖W‖²_F within 0.05 of 1 at 1−S = 1",
       measured: `m/‖W‖²_F = ${numbers([dense.dimsPerFeature])} at 1/(1−S) = ${label(dense)}`,
-      pass: Math.abs(dense.dimsPerFeature - 1) <= 0.05,
+      status: verdict(Math.abs(dense.dimsPerFeature - 1) <= 0.05),
     },
     {
       id: "sticky-half",
@@ -163,7 +165,7 @@ function geometryChecks(points: readonly Point[]): Check[] {
         }: m/‖W‖²_F = ${numbers(plateau.map((p) => p.dimsPerFeature))}; digons ${
           plateau.map((p) => `${digons(p)}/${p.learned.length}`).join(", ")
         }`,
-      pass: plateau.length >= 3,
+      status: verdict(plateau.length >= 3),
     },
     {
       id: "packed",
@@ -173,8 +175,10 @@ function geometryChecks(points: readonly Point[]): Check[] {
       measured: `Σ_i D_i = ${numbers(packed.map((point) => point.total), 4)} at 1/(1−S) = ${
         numbers(packed.map((point) => 1 / point.density))
       } (m = ${dense.m})`,
-      pass: packed.length > 0 &&
-        packed.every((point) => Math.abs(point.total - point.m) <= 0.02 * point.m),
+      status: verdict(
+        packed.length > 0 &&
+          packed.every((point) => Math.abs(point.total - point.m) <= 0.02 * point.m),
+      ),
     },
   ];
 }
@@ -221,6 +225,12 @@ export const geometry: Section<GeometrySettings> = {
     quick: { steps: 3000, n: 200, m: 20, densities: 20, restarts: 1, ...SCALE_TRAINING.quick },
     paper: { steps: 10_000, n: 400, m: 30, densities: 40, restarts: 1, ...SCALE_TRAINING.paper },
   },
+  setting: (settings) => ({
+    model: `n=${settings.n}, m=${settings.m}`,
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: sweepText("densities", powerSweep(20, settings.densities)),
+  }),
   tables: [GEOMETRY_TABLE],
   runs: (settings, seed) => [{ name: "geometry", run: geometryRun(settings, seed) }],
   analyse(_settings, trained) {

@@ -31,6 +31,7 @@ import {
   type Section,
   type SectionSettings,
   trainedRun,
+  verdict,
 } from "./section.ts";
 
 /** The l1 section's settings at a scale. */
@@ -119,7 +120,7 @@ function l1Checks(points: readonly Point[], m: number): Check[] {
       claim: "Without the penalty the model superposes: more features than dimensions.",
       requires: `at λ = 0, more than m = ${m} features represented (‖W_i‖ > 0.5)`,
       measured: `${free.represented.length} represented`,
-      pass: free.l1 === 0 && free.represented.length > m,
+      status: verdict(free.l1 === 0 && free.represented.length > m),
     },
     {
       id: "penalty-removes-superposition",
@@ -132,10 +133,12 @@ function l1Checks(points: readonly Point[], m: number): Check[] {
       }; from λ = ${removal ? numbers([removal.l1], 2) : "—"}: largest Σ (Ŵ_i·W_j)² ${
         numbers(after.map((point) => point.maxSuperposition), 2)
       }`,
-      pass: removal !== undefined &&
-        after.every((point) =>
-          point.represented.length <= m && point.maxSuperposition < NO_SUPERPOSITION
-        ),
+      status: verdict(
+        removal !== undefined &&
+          after.every((point) =>
+            point.represented.length <= m && point.maxSuperposition < NO_SUPERPOSITION
+          ),
+      ),
     },
     {
       id: "importance-threshold",
@@ -149,8 +152,10 @@ function l1Checks(points: readonly Point[], m: number): Check[] {
       }, at λ = ${removal ? numbers([removal.l1], 2) : "—"} ${
         removal ? numbers([removal.loss]) : "—"
       }`,
-      pass: prefixes && survivors.every((count, k) => k === 0 || count <= survivors[k - 1]) &&
-        removal !== undefined && removal.loss > free.loss,
+      status: verdict(
+        prefixes && survivors.every((count, k) => k === 0 || count <= survivors[k - 1]) &&
+          removal !== undefined && removal.loss > free.loss,
+      ),
     },
   ];
 }
@@ -221,6 +226,14 @@ export const l1: Section<L1Settings> = {
       ...SCALE_TRAINING.paper,
     },
   },
+  setting: (settings) => ({
+    model: `n=${L1_SETUP.n}, m=${L1_SETUP.m}, 1−S = ${L1_SETUP.density}`,
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: `${settings.penalties.count + 1} penalties λ = 0, ${
+      numbers([settings.penalties.from], 2)
+    } … ${numbers([settings.penalties.to], 2)}`,
+  }),
   tables: [L1_TABLE],
   runs: (settings, seed): NamedRun[] =>
     penalties(settings).map((penalty, k) => ({

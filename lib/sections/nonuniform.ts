@@ -30,8 +30,10 @@ import {
   type ScaleTraining,
   type Section,
   type SectionSettings,
+  sweepText,
   trainedRun,
   type TrainedRuns,
+  verdict,
 } from "./section.ts";
 
 /** Features n, hidden dimensions m, and the others' density (a pentagon). */
@@ -206,7 +208,7 @@ function nonuniformChecks(points: readonly Point[]): Check[] {
       measured: at === undefined
         ? "the losses do not cross from digons to pentagon"
         : `crossing at relative density ${numbers([at])} (${numbers([1 / at])}× sparser)`,
-      pass: at !== undefined && at >= 0.2 && at <= 0.7,
+      status: verdict(at !== undefined && at >= 0.2 && at <= 0.7),
     },
     {
       id: "sides",
@@ -218,8 +220,10 @@ function nonuniformChecks(points: readonly Point[]): Check[] {
       measured: `best at ${numbers(points.map((point) => point.ratio), 2)}: ${
         points.map((point) => point.best.arrangement).join(", ")
       }`,
-      pass: sparsest.best.arrangement === "digons" &&
-        dense.length > 0 && dense.every((point) => point.best.arrangement === "pentagon"),
+      status: verdict(
+        sparsest.best.arrangement === "digons" &&
+          dense.length > 0 && dense.every((point) => point.best.arrangement === "pentagon"),
+      ),
     },
   ];
 }
@@ -268,6 +272,12 @@ export const nonuniform: Section<NonuniformSettings> = {
     quick: { steps: 3000, points: 13, restarts: 6, ...SCALE_TRAINING.quick },
     paper: { steps: 10_000, points: 25, restarts: 10, ...SCALE_TRAINING.paper },
   },
+  setting: (settings) => ({
+    model: `n=${NONUNIFORM_N}, m=${NONUNIFORM_M}`,
+    steps: settings.steps,
+    restarts: `${settings.restarts} + 2 (pentagon, digons)`,
+    sweep: sweepText("relative densities", relativeDensities(settings.points)),
+  }),
   tables: [TRANSITION_TABLE],
   runs: (settings, seed) => [{ name: "nonuniform", run: nonuniformRun(settings, seed) }],
   analyse(settings, trained) {
