@@ -47,6 +47,7 @@ import {
   type SectionSettings,
   sweepText,
   type Trained,
+  valueList,
   verdict,
 } from "./section.ts";
 
@@ -247,6 +248,15 @@ function superposedAndOrthogonal(model: BasicModel) {
  */
 const TAIL_IMPORTANCE = 0.02;
 
+/**
+ * A per-feature list, the top m apart: "features 0–4: a, b, …; 5–19: 15 values, …" (2 significant
+ * digits).
+ */
+function topAndRest(values: readonly number[]): string {
+  return `features 0–${BASIC_M - 1}: ${numbers(values.slice(0, BASIC_M), 2)}; ` +
+    `${BASIC_M}–${values.length - 1}: ${valueList(values.slice(BASIC_M), 2)}`;
+}
+
 /** The claims of §3 and §4 about the linear and ReLU output models, measured. */
 function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[]): Check[] {
   if (linear.length === 0 || relu.length === 0) return [];
@@ -291,8 +301,8 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
       requires: "at every S: ‖W_i‖ within 0.05 of 1 for the top 5 and of 0 for the rest, b " +
         "within 0.02 of the optimum's, exact loss within 3% of the closed-form optimum",
       measured: `top-5 at ${linearStats.filter((s) => s.topFive).length}/${linear.length} ` +
-        `densities; max |b − b*| ${numbers(linearStats.map((s) => s.biasError), 2)}; ` +
-        `loss/optimum ${numbers(linearStats.map((s) => s.lossRatio), 4)}`,
+        `densities; max |b − b*| ${valueList(linearStats.map((s) => s.biasError), 2)}; ` +
+        `loss/optimum ${valueList(linearStats.map((s) => s.lossRatio), 4)}`,
       status: verdict(
         linearStats.every((s) => s.topFive && s.biasError <= 0.02 && s.lossRatio < 1.03),
       ),
@@ -303,9 +313,9 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
       claim: "On dense features the ReLU output model behaves like the linear one.",
       requires: "1−S = 1: the top 5 features with ‖W_i‖ within 0.05 of 1, the rest 0; loss " +
         "within 3% of the linear optimum; b within 0.02 of the optimum's (0 kept, 1/2 dropped)",
-      measured: `‖W_i‖ = ${numbers(dense.norms, 2)}; exact linear loss / optimum ${
+      measured: `‖W_i‖ = ${topAndRest(dense.norms)}; exact linear loss / optimum ${
         numbers([denseBound], 4)
-      }; b = ${numbers(dense.bias, 2)}`,
+      }; b = ${topAndRest(dense.bias)}`,
       status: verdict(
         dense.density === 1 && topFive(dense) && denseBound < 1.03 &&
           dense.bias.every((b, i) => Math.abs(b - denseOptimum.bias[i]) <= 0.02),

@@ -184,6 +184,18 @@ function sides(point: Point, n: number): { positive: boolean; negative: boolean 
   });
 }
 
+/**
+ * {@link monosemanticSurvival} in words, the features grouped by their count, longest first:
+ * "4: features 0, 2, 4; 3: features 1, 3" ("none" for no features).
+ */
+function survivalText(survival: ReadonlyMap<number, number>): string {
+  const counts = [...new Set(survival.values())].sort((a, b) => b - a);
+  return counts.map((count) => {
+    const features = [...survival].flatMap(([feature, c]) => c === count ? [feature] : []);
+    return `${count}: features ${features.sort((a, b) => a - b).join(", ")}`;
+  }).join("; ") || "none";
+}
+
 /** The claims of §11, measured. */
 function computationChecks(natural: Point | undefined, sweep: readonly Point[]): Check[] {
   const { n } = COMPUTATION_SETUP.natural;
@@ -232,10 +244,9 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
       requires: "of the features on monosemantic neurons when dense, those that keep one at " +
         `the most densities in a row (from the densest) include one of the ${TOP_FEATURES} most ` +
         "important, and other features lose theirs earlier",
-      measured: `densities in a row per feature ${
-        [...survival].sort(([a], [b]) => a - b).map(([feature, count]) => `${feature}: ${count}`)
-          .join(", ")
-      }; longest (${longest} of ${sweep.length}): features ${survivors.join(", ") || "—"}`,
+      measured: `densities in a row (of ${sweep.length}) on a monosemantic neuron: ${
+        survivalText(survival)
+      }`,
       status: verdict(
         survivors.some((feature) => feature < TOP_FEATURES) &&
           [...survival.values()].some((count) => count < longest),

@@ -32,6 +32,7 @@ import {
   sweepText,
   trainedRun,
   type TrainedRuns,
+  valueList,
   verdict,
 } from "./section.ts";
 
@@ -159,11 +160,11 @@ function geometryChecks(points: readonly Point[]): Check[] {
       requires: "at least 3 consecutive densities with m/‖W‖²_F within 0.03 of 1/2 and at least " +
         `80% of the learned features at D_i within ${CLUSTER_TOLERANCE} of 1/2`,
       measured: plateau.length === 0
-        ? `no density on the plateau; m/‖W‖²_F = ${numbers(points.map((p) => p.dimsPerFeature))}`
+        ? `no density on the plateau; m/‖W‖²_F = ${valueList(points.map((p) => p.dimsPerFeature))}`
         : `${plateau.length} densities, 1/(1−S) = ${label(plateau[0])} … ${
           label(plateau.at(-1)!)
-        }: m/‖W‖²_F = ${numbers(plateau.map((p) => p.dimsPerFeature))}; digons ${
-          plateau.map((p) => `${digons(p)}/${p.learned.length}`).join(", ")
+        }: m/‖W‖²_F = ${valueList(plateau.map((p) => p.dimsPerFeature))}; share of digons ${
+          valueList(plateau.map((p) => digons(p) / p.learned.length), 2)
         }`,
       status: verdict(plateau.length >= 3),
     },
@@ -172,9 +173,10 @@ function geometryChecks(points: readonly Point[]): Check[] {
       figure: "geometry",
       claim: "Features in superposition pack the hidden space efficiently: Σ_i D_i ≈ m.",
       requires: "|Σ_i D_i − m| ≤ 0.02·m at every density with m/‖W‖²_F < 0.9",
-      measured: `Σ_i D_i = ${numbers(packed.map((point) => point.total), 4)} at 1/(1−S) = ${
-        numbers(packed.map((point) => 1 / point.density))
-      } (m = ${dense.m})`,
+      measured: packed.length === 0
+        ? "no density with m/‖W‖²_F < 0.9"
+        : `Σ_i D_i = ${valueList(packed.map((point) => point.total), 4)} at 1/(1−S) = ` +
+          `${label(packed[0])} … ${label(packed.at(-1)!)} (m = ${dense.m})`,
       status: verdict(
         packed.length > 0 &&
           packed.every((point) => Math.abs(point.total - point.m) <= 0.02 * point.m),

@@ -31,6 +31,7 @@ import {
   type Section,
   type SectionSettings,
   trainedRun,
+  valueList,
   verdict,
 } from "./section.ts";
 
@@ -131,7 +132,7 @@ function l1Checks(points: readonly Point[], m: number): Check[] {
       measured: `represented at λ = 0, ${numbers(points.slice(1).map((p) => p.l1), 2)}: ${
         counts.join(", ")
       }; from λ = ${removal ? numbers([removal.l1], 2) : "—"}: largest Σ (Ŵ_i·W_j)² ${
-        numbers(after.map((point) => point.maxSuperposition), 2)
+        valueList(after.map((point) => point.maxSuperposition), 2)
       }`,
       status: verdict(
         removal !== undefined &&

@@ -186,6 +186,25 @@ export function crossing(
   return undefined;
 }
 
+/**
+ * The best fit's geometry along the relative densities, each stretch of one geometry as
+ * "digons at 0.1–0.22 (3 points)".
+ */
+function arrangementRuns(points: readonly Point[]): string {
+  const runs: { arrangement: Arrangement; ratios: number[] }[] = [];
+  for (const point of points) {
+    const last = runs.at(-1);
+    if (last?.arrangement === point.best.arrangement) last.ratios.push(point.ratio);
+    else runs.push({ arrangement: point.best.arrangement, ratios: [point.ratio] });
+  }
+  return runs.map(({ arrangement, ratios }) =>
+    ratios.length === 1
+      ? `${arrangement} at ${numbers(ratios, 2)}`
+      : `${arrangement} at ${numbers([ratios[0]], 2)}–${numbers([ratios.at(-1)!], 2)} ` +
+        `(${ratios.length} points)`
+  ).join("; ");
+}
+
 /** The claims of §7.1, measured. */
 function nonuniformChecks(points: readonly Point[]): Check[] {
   const losses = points.map((point) => ({
@@ -217,9 +236,7 @@ function nonuniformChecks(points: readonly Point[]): Check[] {
         "dropped; from equal density up, the pentagon.",
       requires: "the lowest-loss fit is two digons at relative density 0.1 and a pentagon at " +
         "every relative density ≥ 1",
-      measured: `best at ${numbers(points.map((point) => point.ratio), 2)}: ${
-        points.map((point) => point.best.arrangement).join(", ")
-      }`,
+      measured: `best by relative density: ${arrangementRuns(points)}`,
       status: verdict(
         sparsest.best.arrangement === "digons" &&
           dense.length > 0 && dense.every((point) => point.best.arrangement === "pentagon"),

@@ -22,6 +22,7 @@ import type { SaeRun } from "../engine/sae.ts";
 import type { OptimizerSpec, RunSpec } from "../engine/spec.ts";
 import { NOTEBOOK_BATCH, NOTEBOOK_OPTIMIZER } from "../engine/spec.ts";
 import type { ContractExperiment, Row, TableSpec } from "../io/tables.ts";
+import { median } from "../analysis/stats.ts";
 
 /** Run sizes: `quick` shows each claim in seconds on 2 CPU cores; `paper` is the paper's. */
 export const SCALES = ["quick", "paper"] as const;
@@ -250,6 +251,35 @@ export function range(count: number): number[] {
 /** Formats numbers for a check's `measured` text: 3 significant digits, joined by ", ". */
 export function numbers(values: readonly number[], digits = 3): string {
   return values.map((value) => Number(value.toPrecision(digits)).toString()).join(", ");
+}
+
+/** Lists of more values than this are summarised by {@link valueList}. */
+export const LISTED_VALUES = 6;
+
+/**
+ * Formats a list of values for a check's `measured` text: up to {@link LISTED_VALUES} as
+ * {@link numbers} does, a longer one summarised as "N values, a to b (median c)" (or "N values,
+ * all a"), its non-finite values counted apart; `digits` significant digits.
+ *
+ * @example
+ * ```ts
+ * valueList([0.5, 0.25]); // "0.5, 0.25"
+ * valueList([1, 2, 3, 4, 5, 6, 7.04]); // "7 values, 1 to 7.04 (median 4)"
+ * valueList([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, NaN]); // "7 values, all 0.5 but 1 not finite"
+ * ```
+ */
+export function valueList(values: readonly number[], digits = 3): string {
+  if (values.length <= LISTED_VALUES) return numbers(values, digits);
+  const finite = values.filter(Number.isFinite);
+  const [low, high] = [Math.min(...finite), Math.max(...finite)].map((v) => numbers([v], digits));
+  const summary = finite.length === 0
+    ? "none finite"
+    : low === high
+    ? `all ${low}`
+    : `${low} to ${high} (median ${numbers([median(finite)], digits)})`;
+  const nonFinite = values.length - finite.length;
+  const but = nonFinite > 0 && finite.length > 0 ? ` but ${nonFinite} not finite` : "";
+  return `${values.length} values, ${summary}${but}`;
 }
 
 /**

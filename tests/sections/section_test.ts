@@ -6,6 +6,7 @@ import {
   sectionHeading,
   statusCounts,
   sweepText,
+  valueList,
   verdict,
 } from "../../lib/sections/section.ts";
 
@@ -29,6 +30,19 @@ Deno.test("statusCounts() and claimsText() count a partial claim apart from pass
   assert.equal(claimsText(counts), "2/4 claims pass, 1 partly, 1 fail");
   assert.equal(claimsText({ pass: 3, partial: 0, fail: 0 }), "3/3 claims pass");
   assert.equal(claimsText({ pass: 0, partial: 0, fail: 2 }), "0/2 claims pass, 2 fail");
+});
+
+Deno.test("valueList() keeps short lists and summarises long ones", () => {
+  assert.equal(valueList([0.5, 0.25]), "0.5, 0.25");
+  assert.equal(valueList([1, 2, 3, 4, 5, 6]), "1, 2, 3, 4, 5, 6");
+  assert.equal(valueList([1, 2, 3, 4, 5, 6, 7.04]), "7 values, 1 to 7.04 (median 4)");
+  assert.equal(
+    valueList([-0.171, -0.14, -0.2, -0.15, -0.16, -0.18, -0.19], 2),
+    "7 values, -0.2 to -0.14 (median -0.17)",
+  );
+  assert.equal(valueList(Array(7).fill(1.00002), 4), "7 values, all 1");
+  assert.equal(valueList([...Array(6).fill(0.5), NaN]), "7 values, all 0.5 but 1 not finite");
+  assert.equal(valueList(Array(7).fill(NaN)), "7 values, none finite");
 });
 
 Deno.test("sweepText() names a sweep by its count, first and last values", () => {
