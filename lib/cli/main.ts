@@ -165,11 +165,10 @@ export async function writeBook(
   const path = join(out, "index.html");
   await writeFileAtomic(path, page);
   const { claims, training } = bookCounts(reports);
+  const seconds = run.seconds.toFixed(1);
   console.log(
-    `figures: ${claimsText(claims)}; ${finitenessText(training, false)}; in ${
-      run.seconds.toFixed(1)
-    } s on ${trainer}; ` +
-      `wrote ${resolve(path)}`,
+    `figures: ${claimsText(claims)}; ${finitenessText(training, false)}; ` +
+      `in ${seconds} s on ${trainer}; wrote ${resolve(path)}`,
   );
 }
 

@@ -226,11 +226,10 @@ function overviewTable(sections: readonly SectionReport[]): string {
     `this run's; the paper's setting is each section's <code>--scale paper</code>.</p>`;
 }
 
-/** A header line: a group's claims counted, e.g. "The paper's claims: 3/4 pass ◐ 1". */
+/** A header line: a group's claims counted, e.g. "The paper's claims: 3/4 pass, ◐ 1 partly". */
 function claimsLine(id: string, label: string, counts: Record<CheckStatus, number>): string {
   const total = counts.pass + counts.partial + counts.fail;
-  const worst = counts.fail > 0 ? "fail" : counts.partial > 0 ? "partial" : "pass";
-  return `<p class="claims-line ${worst}" id="${id}">${escapeHtml(label)}: ` +
+  return `<p id="${id}">${escapeHtml(label)}: ` +
     `<strong>${counts.pass}/${total} pass</strong>` +
     (counts.partial > 0
       ? `, <span class="partial">${MARKS.partial} ${counts.partial} partly</span>`

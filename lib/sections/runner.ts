@@ -2,9 +2,9 @@
  * @module
  * The one runner of every section: resolve its settings, train each of its runs or load it from
  * the cache, analyse, find the instances that are not finite (apart from the paper's claims),
- * and write the contract's tables, the
- * section's own tables and its figures under `<out>/<name>/`, atomically and only once everything
- * is computed. It returns what the report needs.
+ * and write the contract's tables, the section's own tables and its figures under
+ * `<out>/<name>/`, atomically and only once everything is computed. It returns what the report
+ * needs.
  */
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { progress } from "../cli/progress.ts";
@@ -99,16 +99,6 @@ export function finiteness(trained: readonly [string, Trained<Run>][]): Finitene
       result.finite.flatMap((finite, k) => finite ? [] : [`${name} #${k}`])
     ),
   };
-}
-
-/**
- * {@link Finiteness} in words: "all N instances finite", or "non-finite: a #1, b #4 (of N
- * instances)".
- */
-export function finitenessText({ instances, nonFinite }: Finiteness): string {
-  return nonFinite.length === 0
-    ? `all ${instances} instances finite`
-    : `non-finite: ${nonFinite.join(", ")} (of ${instances} instances)`;
 }
 
 /** Trains `named.run`, or loads it from the cache; stores what it trains. */

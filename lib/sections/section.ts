@@ -254,7 +254,7 @@ export function numbers(values: readonly number[], digits = 3): string {
 }
 
 /** Lists of more values than this are summarised by {@link valueList}. */
-export const LISTED_VALUES = 6;
+const LISTED_VALUES = 6;
 
 /**
  * Formats a list of values for a check's `measured` text: up to {@link LISTED_VALUES} as
