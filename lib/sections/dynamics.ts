@@ -52,6 +52,7 @@ import {
   type SectionSettings,
   type Trained,
   trainedRun,
+  verdict,
 } from "./section.ts";
 
 /** The dynamics section's settings at a scale. */
@@ -295,7 +296,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       claim: "A uniform model's features all end in digons (D_i = 1/2).",
       requires: `in at least 3/4 of the restarts, every D_i within ${DIGON_TOLERANCE} of 1/2`,
       measured: `${digons.length} of ${levels.length} restarts`,
-      pass: digons.length >= 0.75 * levels.length,
+      status: verdict(digons.length >= 0.75 * levels.length),
     },
     {
       id: "intermediate-level",
@@ -310,7 +311,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
           ? `; longest: restart ${longest.k}, ${stageText(longest.trajectory, longest.level!)}`
           : ""
       }`,
-      pass: leveled.length > 0,
+      status: verdict(leveled.length > 0),
     },
     {
       id: "jumps-with-drops",
@@ -323,7 +324,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       measured: `median ${numbers([shareMedian], 2)}; range ${
         numbers(shares.length > 0 ? [Math.min(...shares), Math.max(...shares)] : [], 2)
       } over ${shares.length} restarts`,
-      pass: shareMedian >= 0.6,
+      status: verdict(shareMedian >= 0.6),
     },
     {
       id: "octahedron",
@@ -333,7 +334,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       requires: "in at least 3/4 of the restarts, each W_i at cos < −0.9 with exactly one " +
         "feature of the other set and |cos| < 0.1 with the rest",
       measured: `${octahedra} of ${stages.length} restarts`,
-      pass: octahedra >= 0.75 * stages.length,
+      status: verdict(octahedra >= 0.75 * stages.length),
     },
     {
       id: "pca-stage",
@@ -346,7 +347,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       measured: `${pca} of ${stages.length} restarts; peak within-set cos ${
         numbers([Math.min(...peaks), median(peaks), Math.max(...peaks)], 2)
       } (min, median, max)`,
-      pass: pca >= 0.25 * stages.length,
+      status: verdict(pca >= 0.25 * stages.length),
     },
   ];
 }
@@ -453,6 +454,14 @@ export const dynamics: Section<DynamicsSettings> = {
       ...SCALE_TRAINING.paper,
     },
   },
+  setting: (settings) => ({
+    model: [...new Set(DYNAMICS_EXPERIMENTS.map(({ n, m }) => `n=${n}, m=${m}`))].join("; "),
+    steps: settings.steps,
+    restarts: DYNAMICS_EXPERIMENTS.map((experiment) => settings.restarts[experiment.name])
+      .join(", "),
+    sweep: `1−S = ${DYNAMICS_EXPERIMENTS.map((experiment) => experiment.density).join(", ")}; ` +
+      `${snapshotSteps(settings.steps, settings.snapshots).length} snapshots`,
+  }),
   tables: [TRAJECTORY_TABLE],
   runs: (settings, seed): NamedRun[] =>
     DYNAMICS_EXPERIMENTS.map((experiment) => ({
