@@ -117,18 +117,30 @@ const TRACKING_SLOPES = [0.8, 1.25] as const;
 
 /**
  * How far the vulnerability follows the features per dimension: Pearson's r, the least-squares
- * slope of vulnerability on ‖W‖²_F/m, and the densest points (from 1−S = 1 on) where the two
- * agree within {@link TRACKING_TOLERANCE}.
+ * slope of vulnerability on ‖W‖²_F/m, the points where the two agree within
+ * {@link TRACKING_TOLERANCE}, and the sparsest of them.
  */
 function tracking(points: readonly Point[]) {
   const xs = points.map((point) => point.featuresPerDimension);
   const ys = points.map((point) => point.vulnerability);
-  const parted = points.findIndex((point) => gap(point) > TRACKING_TOLERANCE);
+  const agreeing = points.filter((point) => gap(point) <= TRACKING_TOLERANCE);
   return {
     r: correlation(xs, ys),
     ...leastSquares(xs, ys),
-    agreeing: parted < 0 ? points : points.slice(0, parted),
+    agreeing,
+    lastAgreeing: agreeing[agreeing.length - 1] as Point | undefined,
   };
+}
+
+/** "at 12 of 20 densities, none beyond 1/(1−S) = 4.1 (‖W‖²_F/m = 2.2)". */
+function agreementText(points: readonly Point[]): string {
+  const { agreeing, lastAgreeing } = tracking(points);
+  return `at ${agreeing.length} of ${points.length} densities` +
+    (lastAgreeing
+      ? `, none beyond 1/(1−S) = ${numbers([1 / lastAgreeing.density], 2)} (‖W‖²_F/m = ${
+        numbers([lastAgreeing.featuresPerDimension], 2)
+      })`
+      : "");
 }
 
 /** The claims of §9, measured. */
@@ -139,8 +151,7 @@ function adversarialChecks(points: readonly Point[]): Check[] {
   const vulnerabilities = points.map((point) => point.vulnerability);
   const peak = Math.max(...vulnerabilities);
   const rise = peak / dense.vulnerability;
-  const { r, slope, agreeing } = tracking(points);
-  const lastAgreeing = agreeing[agreeing.length - 1];
+  const { r, slope } = tracking(points);
   const slopeTracks = slope >= TRACKING_SLOPES[0] && slope <= TRACKING_SLOPES[1];
   return [
     {
@@ -178,11 +189,9 @@ function adversarialChecks(points: readonly Point[]): Check[] {
       measured:
         `r = ${numbers([r])} over ${points.length} densities; slope ${
           numbers([slope], 2)
-        }: the two agree within ${100 * TRACKING_TOLERANCE}% for 1/(1−S) ≤ ${
-          lastAgreeing ? numbers([1 / lastAgreeing.density], 2) : "—"
-        } (‖W‖²_F/m ≤ ${
-          lastAgreeing ? numbers([lastAgreeing.featuresPerDimension], 2) : "—"
-        }), then vulnerability grows more slowly: ${numbers([sparsest.vulnerability], 2)} ` +
+        }: the two agree within ${100 * TRACKING_TOLERANCE}% ${
+          agreementText(points)
+        }, then vulnerability grows more slowly: ${numbers([sparsest.vulnerability], 2)} ` +
         `against ${numbers([sparsest.featuresPerDimension], 2)} at 1/(1−S) = ${
           numbers([1 / sparsest.density], 2)
         }${slopeTracks ? "" : ": highly correlated, but it tracks them only partly"}`,
@@ -241,18 +250,17 @@ function adversarialFigure(points: readonly Point[]): string {
 /** The figure's caption: what the attack is, and how far vulnerability tracks ‖W‖²_F/m. */
 function adversarialCaption(points: readonly Point[]): string {
   if (points.length === 0) return "No finite model to attack.";
-  const { r, slope, agreeing } = tracking(points);
+  const { r, slope } = tracking(points);
   const sparsest = points[points.length - 1];
-  const last = agreeing[agreeing.length - 1];
   return "The selected uniform-superposition model at each density (as in geometry), attacked " +
     "along (WᵀW)_i with λ = 0.1 × the mean input norm at its most harmful feature: its " +
     "vulnerability relative to a model without superposition rises with sparsity as " +
-    "superposition forms. It equals the features per dimension ‖W‖²_F/m (within " +
-    `${100 * TRACKING_TOLERANCE}%) up to 1/(1−S) = ${
-      last ? numbers([1 / last.density], 2) : "—"
-    }, then rises more slowly (${numbers([sparsest.vulnerability], 2)} against ${
-      numbers([sparsest.featuresPerDimension], 2)
-    } at 1/(1−S) = ${numbers([1 / sparsest.density], 2)}): the two are highly correlated ` +
+    "superposition forms. It equals the features per dimension ‖W‖²_F/m within " +
+    `${100 * TRACKING_TOLERANCE}% ${agreementText(points)}, then rises more slowly (${
+      numbers([sparsest.vulnerability], 2)
+    } against ${numbers([sparsest.featuresPerDimension], 2)} at 1/(1−S) = ${
+      numbers([1 / sparsest.density], 2)
+    }): the two are highly correlated ` +
     `(r = ${numbers([r])}), but the dots fall below y = x, with a least-squares slope of ${
       numbers([slope], 2)
     }.`;
