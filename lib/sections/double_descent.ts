@@ -319,7 +319,9 @@ function lossCaption(
   const final = mean(models.filter((model) => model.size === largest).map((m) => m.testLoss));
   return "Test loss (fresh samples) and training loss per example against the dataset size T " +
     "(dots: seeds, line: their mean). Every example has unit norm, so predicting 0 scores " +
-    `exactly 1, and predicting each x_i by its mean ${numbers([meanLoss], 3)} (the bias alone ` +
+    `exactly 1, and predicting each x_i by its mean scores ${
+      numbers([meanLoss], 3)
+    } (the bias alone ` +
     "can do that). The memorising models do worse on fresh samples, most between " +
     "memorisation and generalisation: the bump of double descent. The descent after it is " +
     `small: at T = ${largest} the test loss is ${numbers([final], 4)}, because an m = 2 ` +

@@ -269,13 +269,12 @@ function levelsCaption(shown: LevelRestart): string {
     }). No restart holds a dedicated dimension on the way: the D_i move to 1/2 in one ` +
       "transition.";
   }
-  const middle = Math.round((level.from + level.to) / 2);
-  const others = trajectory.dimensionality[middle].filter((_, i) => i !== level.feature);
+  const others = trajectory.dimensionality[level.to].filter((_, i) => i !== level.feature);
   return `${setup}, the one with the longest intermediate energy level: as the loss first ` +
     `falls, ${stageText(trajectory, level)}, a dedicated dimension, while the other ` +
     `${others.length} share the remaining two (D_i ${
       numbers([Math.min(...others), Math.max(...others)], 2).replace(", ", "–")
-    } at step ${trajectory.steps[middle]}; five in a pentagon would be 2/5). With the next ` +
+    } at step ${trajectory.steps[level.to]}; five in a pentagon would be 2/5). With the next ` +
     "loss drop it gives the dimension up, and all fall into digons.";
 }
 
