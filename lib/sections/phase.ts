@@ -198,13 +198,15 @@ function agreementText(cells: readonly PhaseCell[], key: "phase" | "majority_pha
 }
 
 /**
- * The panels of one (n, m): empirical best-of-k, the paper's majority of the kept restarts, and
- * the theory, with the theory's boundaries on each and the agreements in the titles.
+ * The panels of one (n, m): empirical best of the k = `restarts` restarts, the paper's majority
+ * of the k − 1 kept, and the theory, with the theory's boundaries on each and the agreements in
+ * the titles.
  */
 export function phasePanels(
   cells: readonly PhaseCell[],
   ratios: readonly number[],
   densities: readonly number[],
+  restarts: number,
 ): PhasePanel[] {
   const { n, m } = cells[0];
   const grid = (key: "phase" | "majority_phase" | "theory_phase") =>
@@ -212,16 +214,19 @@ export function phasePanels(
   const boundaries = theoryBoundaries(n, m);
   const percent = (key: "phase" | "majority_phase") => Math.round(100 * agreement(cells, key));
   const panel = (title: string, phases: ExtraFeaturePhase[][]) => ({
-    title: `n=${n}, m=${m}: ${title}`,
+    title,
     importance: ratios,
     density: densities,
     phases,
     boundaries,
   });
   return [
-    panel(`best of k (${percent("phase")}% agree)`, grid("phase")),
-    panel(`majority (${percent("majority_phase")}% agree)`, grid("majority_phase")),
-    panel("theory", grid("theory_phase")),
+    panel(`best of ${restarts} restarts: ${percent("phase")}% agree`, grid("phase")),
+    panel(
+      `majority of ${restarts - 1} kept: ${percent("majority_phase")}% agree`,
+      grid("majority_phase"),
+    ),
+    panel("theory (§5.2)", grid("theory_phase")),
   ];
 }
 
@@ -307,9 +312,16 @@ export const phase: Section<PhaseSettings> = {
       figures.push({
         name: `phase_${experiment}`,
         caption: `n = ${n}, m = ${m}: the extra (last) feature's fate over its relative ` +
-          "importance r and the density 1−S: best of k restarts, the paper's majority of the " +
-          "kept restarts, and the closed-form theory, whose boundaries are drawn on each.",
-        svg: phaseDiagramFigure(phasePanels(shapeCells, ratios, densities)),
+          "importance r and the density p = 1−S, each cell one grid point trained from " +
+          `k = ${settings.restarts} random initialisations (restarts): left, the phase of the ` +
+          "restart of lowest expected loss; middle, the paper's aggregation, the majority phase " +
+          `of the ${settings.restarts - 1} restarts kept after discarding the highest-loss one; ` +
+          "right, the closed-form optimum of §5.2, whose boundaries are drawn on each panel. The " +
+          "titles give the share of grid points whose phase matches the theory's.",
+        svg: phaseDiagramFigure(
+          phasePanels(shapeCells, ratios, densities, settings.restarts),
+          `n = ${n}, m = ${m}: the extra feature's phase`,
+        ),
       });
       checks.push(...phaseChecks(shapeCells, `phase_${experiment}`));
       return scoredExperiment(experiment, trainedShape, losses);
