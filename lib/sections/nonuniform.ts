@@ -31,8 +31,10 @@ import {
   type ScaleTraining,
   type Section,
   type SectionSettings,
+  sweepText,
   trainedRun,
   type TrainedRuns,
+  verdict,
 } from "./section.ts";
 
 /** Features n, hidden dimensions m, and the others' density (a pentagon). */
@@ -185,6 +187,25 @@ export function crossing(
   return undefined;
 }
 
+/**
+ * The best fit's geometry along the relative densities, each stretch of one geometry as
+ * "digons at 0.1–0.22 (3 points)".
+ */
+function arrangementRuns(points: readonly Point[]): string {
+  const runs: { arrangement: Arrangement; ratios: number[] }[] = [];
+  for (const point of points) {
+    const last = runs.at(-1);
+    if (last?.arrangement === point.best.arrangement) last.ratios.push(point.ratio);
+    else runs.push({ arrangement: point.best.arrangement, ratios: [point.ratio] });
+  }
+  return runs.map(({ arrangement, ratios }) =>
+    ratios.length === 1
+      ? `${arrangement} at ${numbers(ratios, 2)}`
+      : `${arrangement} at ${numbers([ratios[0]], 2)}–${numbers([ratios.at(-1)!], 2)} ` +
+        `(${ratios.length} points)`
+  ).join("; ");
+}
+
 /** The claims of §7.1, measured. */
 function nonuniformChecks(points: readonly Point[]): Check[] {
   const losses = points.map((point) => ({
@@ -207,7 +228,7 @@ function nonuniformChecks(points: readonly Point[]): Check[] {
       measured: at === undefined
         ? "the losses do not cross from digons to pentagon"
         : `crossing at relative density ${numbers([at])} (${numbers([1 / at])}× sparser)`,
-      pass: at !== undefined && at >= 0.2 && at <= 0.7,
+      status: verdict(at !== undefined && at >= 0.2 && at <= 0.7),
     },
     {
       id: "sides",
@@ -216,11 +237,11 @@ function nonuniformChecks(points: readonly Point[]): Check[] {
         "dropped; from equal density up, the pentagon.",
       requires: "the lowest-loss fit is two digons at relative density 0.1 and a pentagon at " +
         "every relative density ≥ 1",
-      measured: `best at ${numbers(points.map((point) => point.ratio), 2)}: ${
-        points.map((point) => point.best.arrangement).join(", ")
-      }`,
-      pass: sparsest.best.arrangement === "digons" &&
-        dense.length > 0 && dense.every((point) => point.best.arrangement === "pentagon"),
+      measured: `best by relative density: ${arrangementRuns(points)}`,
+      status: verdict(
+        sparsest.best.arrangement === "digons" &&
+          dense.length > 0 && dense.every((point) => point.best.arrangement === "pentagon"),
+      ),
     },
   ];
 }
@@ -269,6 +290,12 @@ export const nonuniform: Section<NonuniformSettings> = {
     quick: { steps: 3000, points: 13, restarts: 6, ...SCALE_TRAINING.quick },
     paper: { steps: 10_000, points: 25, restarts: 10, ...SCALE_TRAINING.paper },
   },
+  setting: (settings) => ({
+    model: `n=${NONUNIFORM_N}, m=${NONUNIFORM_M}`,
+    steps: settings.steps,
+    restarts: `${settings.restarts} + 2 (pentagon, digons)`,
+    sweep: sweepText("relative densities", relativeDensities(settings.points)),
+  }),
   tables: [TRANSITION_TABLE],
   runs: (settings, seed) => [{ name: "nonuniform", run: nonuniformRun(settings, seed) }],
   analyse(settings, trained) {
