@@ -6,8 +6,9 @@
  * D_i = ‖W_i‖²/Σ_j (Ŵ_i·W_j)² overlaid, and the configurations whose fractions the D_i cluster at
  * (a dedicated dimension 1, tetrahedron 3/4, triangle 2/3, digon 1/2, pentagon 2/5, square
  * antiprism 3/8). Quick scale is the notebook's n = 200, m = 20; paper scale the paper's n = 400,
- * m = 30 over a finer sweep. Past the notebook's 1/(1−S) = 20 a second run continues the sweep to
- * 1/(1−S) = 100, where every feature is learned and D* nears its floor m/n.
+ * m = 30 over a finer sweep. A second run adds densities halfway between the notebook's where the
+ * D_i pass 2/5, and continues past the notebook's 1/(1−S) = 20 to 100, where nearly every feature
+ * is learned and the D_i approach m/n.
  */
 import { representedFeatures } from "../analysis/geometry.ts";
 import { dimensionsPerFeature, featureDimensionality, featureNorms } from "../analysis/metrics.ts";
@@ -49,7 +50,7 @@ export interface GeometrySettings extends SectionSettings, ScaleTraining {
    * Further densities, trained as their own run (`geometry_extra`, so that `adversarial`, which
    * attacks the notebook's sweep, keeps its run): a density halfway (in log) between each two
    * neighbours of the sweep whose 1/(1−S) lies within `refine` (where the D_i pass 2/5), and
-   * `beyond.count` values of 1/(1−S) log-spaced after 20 up to `beyond.to`.
+   * `beyond.count` values of 1/(1−S) log-spaced after {@link NOTEBOOK_SPARSEST} up to `beyond.to`.
    */
   extension: {
     refine: { from: number; to: number };
@@ -95,20 +96,25 @@ export const GEOMETRY_TABLE: TableSpec = {
   ],
 };
 
+/** The notebook's sweep ends at 1/(1−S) = 20: densities 20^−t for t = linspace(0, 1). */
+export const NOTEBOOK_SPARSEST = 20;
+
 /** The run: uniform importance, one configuration per density; see {@link notebookRun}. */
 export function geometryRun(settings: GeometrySettings, seed: number): RunSpec {
   const { n, m } = settings;
-  const points = densitySweep(Array<number>(n).fill(1), powerSweep(20, settings.densities));
+  const densities = powerSweep(NOTEBOOK_SPARSEST, settings.densities);
+  const points = densitySweep(Array<number>(n).fill(1), densities);
   return notebookRun(reluOutputModel(n, m), points, { ...settings, seed });
 }
 
 /** The extension's densities (see {@link GeometrySettings}), densest first. */
 export function extensionDensities(settings: GeometrySettings): number[] {
   const { refine, beyond } = settings.extension;
-  const sweep = powerSweep(20, settings.densities);
+  const sweep = powerSweep(NOTEBOOK_SPARSEST, settings.densities);
   const midpoints = sweep.slice(1).map((p, k) => Math.sqrt(p * sweep[k]))
     .filter((p) => 1 / p >= refine.from && 1 / p <= refine.to);
-  const past = powerSweep(beyond.to / 20, beyond.count + 1).slice(1).map((p) => p / 20);
+  const past = powerSweep(beyond.to / NOTEBOOK_SPARSEST, beyond.count + 1).slice(1)
+    .map((p) => p / NOTEBOOK_SPARSEST);
   return [...midpoints, ...past];
 }
 
@@ -298,36 +304,39 @@ function geometryFigure(points: readonly Point[], settings: GeometrySettings): s
   });
 }
 
-/** The figure's caption: what the dots and rules are, and what the dense and sparse ends show. */
+/** The figure's caption: what it draws, and what the dense end, the 2/5 and the sparse end show. */
 function geometryCaption(points: readonly Point[], settings: GeometrySettings): string {
-  const { m, n } = settings;
-  const sweepEnd = 20;
-  const past = points.filter((point) => 1 / point.density > sweepEnd);
-  const sparsest = points.at(-1);
+  const { m, n, extension } = settings;
+  const { refine, beyond } = extension;
   const dense = points[0];
-  const range = (values: readonly number[]) =>
-    `${numbers([Math.min(...values)], 2)}–${numbers([Math.max(...values)], 2)}`;
-  const ends = dense === undefined || sparsest === undefined
+  const sparsest = points.at(-1);
+  const nearTwoFifths = points.filter((point) => Math.abs(point.dimsPerFeature - 0.4) <= 0.02);
+  const denseSpan = dense === undefined
     ? ""
-    : ` Here the dense D_i span ${range(dense.dimensionality)} around m/n = ${
-      formatShort(m / n)
-    }, and at 1/(1−S) = ${
-      numbers([1 / sparsest.density])
-    } ${sparsest.learned.length} of ${n} features are learned.`;
+    : `; here D_i ${numbers([Math.min(...dense.dimensionality)], 2)}–${
+      numbers([Math.max(...dense.dimensionality)], 2)
+    }`;
+  const learnedAtEnd = sparsest === undefined
+    ? ""
+    : ` (${sparsest.learned.length} of ${n} at 1/(1−S) = ${numbers([1 / sparsest.density])})`;
   return "Dimensions per feature D* = m/‖W‖²_F (line) against 1/(1−S), and every feature's " +
     `dimensionality D_i (dots: orange where ‖W_i‖ > ${LEARNED_NORM}, the features counted as ` +
-    "learned, grey otherwise), with the fractions the D_i cluster at (tetrahedron 3/4, " +
-    "triangle 2/3, digon 1/2, pentagon 2/5, square antiprism 3/8). Dense inputs (1−S near 1): " +
-    "D* = 1 because the model learns ‖W‖²_F = m, as many features' worth as it has " +
+    "learned; grey otherwise), with the fractions the D_i cluster at (tetrahedron 3/4, " +
+    "triangle 2/3, digon 1/2, pentagon 2/5, square antiprism 3/8) and m/n. Dense inputs (1−S " +
+    "near 1): D* = 1 because the model learns ‖W‖²_F = m, as many features' worth as it has " +
     "dimensions, as PCA would; but with equal importance no basis is preferred, so those m " +
-    "dimensions are a rotated subspace that all n features share, each with D_i near m/n and " +
-    "‖W_i‖ near √(m/n) (grey): no feature has a dimension of its own, which is why, as in the " +
-    "paper's figure, no dots lie at 1. D* then sticks at 1/2 (digons) and passes 2/5 " +
-    "(pentagons) without sticking there: the points halfway between the notebook's from " +
-    `1/(1−S) = ${settings.extension.refine.from} to ${settings.extension.refine.to} are ours, ` +
-    `to look for that plateau. Past the notebook's ${sweepEnd} (${past.length} more densities, ` +
-    `to ${settings.extension.beyond.to}), nearly every feature is learned, the D_i approach ` +
-    "m/n (Σ_i D_i = m over n features), and D* falls below m/n as the norms grow past 1." + ends;
+    "dimensions are a rotated subspace that all n features share, each with D_i near " +
+    `m/n = ${formatShort(m / n)} and ‖W_i‖ near √(m/n) (grey${denseSpan}): no feature has a ` +
+    "dimension of its own, which is why, as in the paper's figure, no dots lie at 1. D* sticks " +
+    `at 1/2 (digons). The densities halfway between the notebook's from 1/(1−S) = ${refine.from} ` +
+    `to ${refine.to} are ours, to look for a plateau at 2/5 (pentagons): D* is within 0.02 of ` +
+    `2/5 at ${nearTwoFifths.length} ${nearTwoFifths.length === 1 ? "density" : "densities"}${
+      nearTwoFifths.length === 0
+        ? ""
+        : ` (1/(1−S) = ${numbers(nearTwoFifths.map((point) => 1 / point.density))})`
+    }. Past the notebook's ${NOTEBOOK_SPARSEST} (ours, to ${beyond.to}) the D_i approach m/n as ` +
+    `nearly every feature is learned${learnedAtEnd}, and D* falls below m/n as the norms grow ` +
+    "past 1.";
 }
 
 /** The geometry of uniform superposition as a section of the figure book. */
