@@ -3,18 +3,25 @@
  * The shared main of every section script and of `deno task figures`: parse the flags, check that
  * the outputs can be written before any training, resolve the backend, run each section (train
  * or load from the cache, analyse, write), print one line per section, and for `figures` write
- * the report `<out>/index.html`. Exit codes: 0 when every check passes, 1 when a check fails,
+ * the report `<out>/index.html`. Exit codes: 0 when no claim fails and every instance is finite
+ * (a claim that holds partly is no failure), 1 when a claim fails or an instance is not finite,
  * 2 for a user's mistake (one line, nothing written).
  */
 import { join, resolve } from "node:path";
 import { UserError } from "../engine/errors.ts";
-import { resolveBackend } from "../engine/train.ts";
+import { resolveBackend, trainerLabel } from "../engine/train.ts";
 import { writeFileAtomic } from "../io/csv.ts";
-import { checkCounts, reportHtml } from "../io/report.ts";
+import { bookCounts, finitenessText, reportHtml } from "../io/report.ts";
 import { type RunOptions, runSection, runShard, type SectionReport } from "../sections/runner.ts";
 import type { CacheOptions } from "../io/cache.ts";
 import { type Shard, shardLabel } from "../sections/shard.ts";
-import type { Scale, Section } from "../sections/section.ts";
+import {
+  type CheckStatus,
+  claimsText,
+  type Scale,
+  type Section,
+  statusCounts,
+} from "../sections/section.ts";
 import { parseRunArgs, type RunArgs, runUsage } from "./args.ts";
 import { runMain } from "../engine/errors.ts";
 
@@ -52,19 +59,32 @@ export async function gitCommit(): Promise<string | undefined> {
   }
 }
 
-/** Prints a section's result: one line, then its failing checks (or every check, `verbose`). */
+/** How a check's status is printed before its id. */
+const STATUS_WORDS: Record<CheckStatus, string> = {
+  pass: "pass",
+  partial: "partial",
+  fail: "FAIL",
+};
+
+/**
+ * Prints a section's result: one line with its claims counted, then its instances where one is
+ * not finite and its claims that do not pass (or both, and every claim, `verbose`).
+ */
 export function printSection(report: SectionReport, verbose: boolean): void {
-  const passed = report.checks.filter((check) => check.pass).length;
   const source = report.cached > 0
     ? `, ${report.cached} of ${report.cached + report.trained} runs cached`
     : "";
   console.log(
-    `${report.info.name} (${report.info.paper}): ${passed}/${report.checks.length} checks pass, ` +
+    `${report.info.name} (${report.info.paper}): ${claimsText(statusCounts(report.checks))}, ` +
       `${report.seconds.toFixed(1)} s${source}`,
   );
+  const finite = report.training.nonFinite.length === 0;
+  if (!finite || verbose) {
+    console.log(`  ${finite ? "pass" : "FAIL"} finite: ${finitenessText(report.training)}`);
+  }
   for (const check of report.checks) {
-    if (check.pass && !verbose) continue;
-    console.log(`  ${check.pass ? "pass" : "FAIL"} ${check.id}: ${check.measured}`);
+    if (check.status === "pass" && !verbose) continue;
+    console.log(`  ${STATUS_WORDS[check.status]} ${check.id}: ${check.measured}`);
   }
 }
 
@@ -123,33 +143,42 @@ async function runSections(
 
 /**
  * Writes the figure book's report `<out>/index.html` for `reports` and prints the summary line
- * `figures: P/T checks pass in S s; wrote …`.
+ * `figures: P/T claims pass, K partly, F fail; all N instances finite; in S s on <trainer>;
+ * wrote …` (the partly and fail counts where not 0). `trainers` are the cache keys' names
+ * (`ResolvedBackend.trainer`), named for a reader with `trainerLabel`.
  */
 export async function writeBook(
   out: string,
   reports: readonly SectionReport[],
-  run: { seconds: number; trainer: string; seed: number; scale: Scale },
+  run: { seconds: number; trainers: readonly string[]; seed: number; scale: Scale },
 ): Promise<void> {
+  const trainer = [...new Set(run.trainers)].map(trainerLabel).join("; ");
   const page = reportHtml({
     sections: reports,
-    ...run,
+    seconds: run.seconds,
+    trainer,
+    seed: run.seed,
+    scale: run.scale,
     commit: await gitCommit(),
     generated: new Date().toISOString(),
   });
   const path = join(out, "index.html");
   await writeFileAtomic(path, page);
-  const { passed, total } = checkCounts(reports);
+  const { claims, training } = bookCounts(reports);
+  const seconds = run.seconds.toFixed(1);
   console.log(
-    `figures: ${passed}/${total} checks pass in ${run.seconds.toFixed(1)} s; wrote ${
-      resolve(path)
-    }`,
+    `figures: ${claimsText(claims)}; ${finitenessText(training, false)}; ` +
+      `in ${seconds} s on ${trainer}; wrote ${resolve(path)}`,
   );
 }
 
-/** Sets the exit code to 1 where a check failed. */
+/**
+ * Sets the exit code to 1 where a claim failed or an instance is not finite; a claim that holds
+ * partly is no failure.
+ */
 export function exitForChecks(reports: readonly SectionReport[]): void {
-  const { passed, total } = checkCounts(reports);
-  if (passed < total) Deno.exitCode = 1;
+  const { claims, training } = bookCounts(reports);
+  if (claims.fail > 0 || training.nonFinite.length > 0) Deno.exitCode = 1;
 }
 
 /** The main of `scripts/<name>.ts`: one section, every check printed. */
@@ -192,7 +221,12 @@ export async function figuresMain(registry: readonly Section[], argv: readonly s
     if (args.shard) return await runShards(sections, { ...args, shard: args.shard });
     const { reports, trainer } = await runSections(sections, args, false);
     const seconds = (performance.now() - started) / 1000;
-    await writeBook(args.out, reports, { seconds, trainer, seed: args.seed, scale: args.scale });
+    await writeBook(args.out, reports, {
+      seconds,
+      trainers: [trainer],
+      seed: args.seed,
+      scale: args.scale,
+    });
     exitForChecks(reports);
   });
 }

@@ -2,7 +2,7 @@
  * @module
  * `deno task merge DIR…`: turns the shards that `--shard K/N` wrote (each DIR an `--out` of one
  * or more shards) into exactly what one run would have written under `--out`: every section's
- * tables and figures, and the report `index.html` with its checks. Every shard 1 … N of a section
+ * tables and figures, and the report `index.html` with its claims. Every shard 1 … N of a section
  * must be given exactly once, all made with the same scale, seed and steps; anything else is a
  * one-line error naming the shard (exit code 2).
  */
@@ -201,10 +201,9 @@ export async function mergeMain(registry: readonly Section[], argv: readonly str
       reports.push(report);
     }
     const first = found[0].manifest;
-    const trainers = [...new Set(found.map((shard) => shard.manifest.trainer))].join("; ");
     await writeBook(out, reports, {
       seconds: (performance.now() - started) / 1000,
-      trainer: trainers,
+      trainers: found.map((shard) => shard.manifest.trainer),
       seed: first.seed,
       scale: first.scale,
     });

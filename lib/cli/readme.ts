@@ -7,12 +7,16 @@
  */
 import { columnsMarkdown, CONTRACT_TABLES, markdownCell } from "../io/tables.ts";
 import { SECTIONS } from "../sections/registry.ts";
+import { sectionHeading } from "../sections/section.ts";
 
-/** The registry as a Markdown table: task, paper section, what it shows, its own tables. */
+/**
+ * The registry as a Markdown table: task, the paper's section (or the follow-up's papers), what it
+ * shows, its own tables.
+ */
 export function sectionsMarkdown(): string {
   const rows = SECTIONS.map(({ info, tables }) => {
     const own = tables.map((table) => `\`${table.file}\``).join(", ") || "—";
-    const title = markdownCell(`${info.paper} ${info.title}`);
+    const title = markdownCell(sectionHeading(info));
     return `| \`${info.name}\` | ${title} | ${markdownCell(info.summary)} | ${own} |`;
   });
   return ["| task | paper | trains and shows | own tables |", "| --- | --- | --- | --- |", ...rows]

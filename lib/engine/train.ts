@@ -46,10 +46,42 @@ export type BackendChoice = Backend | "auto";
 /** The trainer a run uses, and how to name it (the cache keys on this). */
 export interface ResolvedBackend {
   backend: Backend;
-  /** "cpu", or "webgpu" with the adapter's vendor, architecture and description. */
+  /**
+   * "cpu", or "webgpu" with the adapter's vendor, architecture and description; the cache keys on
+   * it, {@link trainerLabel} names it for a reader.
+   */
   trainer: string;
   /** Set where `auto` fell back to the CPU: one line saying so and how to get WebGPU. */
   note?: string;
+}
+
+/** Mesa's Vulkan vendor id (VK_VENDOR_ID_MESA), which its software rasteriser lavapipe reports. */
+const MESA_VENDOR = "65541";
+
+/**
+ * A trainer ({@link ResolvedBackend}'s `trainer`, the name the cache keys on) as a reader reads
+ * it: the CPU reference trainer, Mesa's lavapipe with its llvmpipe version and vector width, or
+ * the adapter's own description.
+ *
+ * @example
+ * ```ts
+ * trainerLabel("cpu"); // "CPU reference trainer (f64)"
+ * trainerLabel("webgpu 65541  llvmpipe (LLVM 15.0.6, 256 bits)");
+ * // "WebGPU on lavapipe (Mesa, llvmpipe LLVM 15.0.6, 256-bit)"
+ * trainerLabel("webgpu 4318  NVIDIA H200"); // "WebGPU on NVIDIA H200"
+ * ```
+ */
+export function trainerLabel(trainer: string): string {
+  if (trainer === "cpu") return "CPU reference trainer (f64)";
+  const webgpu = /^webgpu (\S*) (.*)$/.exec(trainer);
+  if (!webgpu) return trainer;
+  const [, vendor, rest] = webgpu;
+  const description = rest.trim(); // the architecture (empty in Deno) and the description
+  const llvmpipe = /^llvmpipe \((LLVM [^,]+), (\d+) bits\)$/.exec(description);
+  if (vendor === MESA_VENDOR && llvmpipe) {
+    return `WebGPU on lavapipe (Mesa, llvmpipe ${llvmpipe[1]}, ${llvmpipe[2]}-bit)`;
+  }
+  return `WebGPU on ${description || `an adapter of vendor ${vendor}`}`;
 }
 
 /** The line `auto` prints when it falls back to the CPU trainer. */

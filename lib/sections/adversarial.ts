@@ -15,7 +15,14 @@ import { xyChart } from "../figures/chart.ts";
 import { stackFigures } from "../figures/compose.ts";
 import { DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import { geometry, geometryRun, type GeometrySettings } from "./geometry.ts";
-import { type Check, numbers, type Section, trainedRun, type TrainedRuns } from "./section.ts";
+import {
+  type Check,
+  numbers,
+  type Section,
+  trainedRun,
+  type TrainedRuns,
+  verdict,
+} from "./section.ts";
 
 /** The adversarial section's settings: the uniform-superposition runs, and the attack's samples. */
 export interface AdversarialSettings extends GeometrySettings {
@@ -103,8 +110,10 @@ function adversarialChecks(points: readonly Point[]): Check[] {
       measured: `vulnerability ${numbers([dense.vulnerability])}, features per dimension ${
         numbers([dense.featuresPerDimension])
       }`,
-      pass: dense.density === 1 && dense.vulnerability >= 0.8 && dense.vulnerability <= 1.25 &&
-        Math.abs(dense.featuresPerDimension - 1) <= 0.1,
+      status: verdict(
+        dense.density === 1 && dense.vulnerability >= 0.8 && dense.vulnerability <= 1.25 &&
+          Math.abs(dense.featuresPerDimension - 1) <= 0.1,
+      ),
     },
     {
       id: "sharp-rise",
@@ -114,7 +123,7 @@ function adversarialChecks(points: readonly Point[]): Check[] {
       measured: `largest ${numbers([peak])} at 1−S = ${
         numbers([points[vulnerabilities.indexOf(peak)].density])
       }: ${numbers([rise])}× the dense model's`,
-      pass: rise >= 3,
+      status: verdict(rise >= 3),
     },
     {
       id: "tracks-features-per-dimension",
@@ -122,7 +131,7 @@ function adversarialChecks(points: readonly Point[]): Check[] {
       claim: "Vulnerability closely tracks the features per dimension ‖W‖²_F/m.",
       requires: "Pearson's r between the two over the sweep ≥ 0.9",
       measured: `r = ${numbers([r])} over ${points.length} densities`,
-      pass: r >= 0.9,
+      status: verdict(r >= 0.9),
     },
   ];
 }
@@ -176,6 +185,10 @@ export const adversarial: Section<AdversarialSettings> = {
   scales: {
     quick: { ...geometry.scales.quick, samples: 1024 },
     paper: { ...geometry.scales.paper, samples: 4096 },
+  },
+  setting: (settings) => {
+    const uniform = geometry.setting(settings);
+    return { ...uniform, sweep: `${uniform.sweep}; ${settings.samples} attack samples` };
   },
   tables: [ADVERSARIAL_TABLE],
   runs: (settings, seed) => [{ name: "uniform", run: geometryRun(settings, seed) }],

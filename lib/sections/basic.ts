@@ -44,7 +44,10 @@ import {
   scoredExperiment,
   type Section,
   type SectionSettings,
+  sweepText,
   type Trained,
+  valueList,
+  verdict,
 } from "./section.ts";
 
 /** Features n and hidden dimensions m of the main experiment. */
@@ -244,6 +247,15 @@ function superposedAndOrthogonal(model: BasicModel) {
  */
 const TAIL_IMPORTANCE = 0.02;
 
+/**
+ * A per-feature list, the top m apart: "features 0–4: a, b, …; 5–19: 15 values, …" (2 significant
+ * digits).
+ */
+function topAndRest(values: readonly number[]): string {
+  return `features 0–${BASIC_M - 1}: ${numbers(values.slice(0, BASIC_M), 2)}; ` +
+    `${BASIC_M}–${values.length - 1}: ${valueList(values.slice(BASIC_M), 2)}`;
+}
+
 /** The claims of §3 and §4 about the linear and ReLU output models, measured. */
 function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[]): Check[] {
   if (linear.length === 0 || relu.length === 0) return [];
@@ -288,9 +300,11 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
       requires: "at every S: ‖W_i‖ within 0.05 of 1 for the top 5 and of 0 for the rest, b " +
         "within 0.02 of the optimum's, exact loss within 3% of the closed-form optimum",
       measured: `top-5 at ${linearStats.filter((s) => s.topFive).length}/${linear.length} ` +
-        `densities; max |b − b*| ${numbers(linearStats.map((s) => s.biasError), 2)}; ` +
-        `loss/optimum ${numbers(linearStats.map((s) => s.lossRatio), 4)}`,
-      pass: linearStats.every((s) => s.topFive && s.biasError <= 0.02 && s.lossRatio < 1.03),
+        `densities; max |b − b*| ${valueList(linearStats.map((s) => s.biasError), 2)}; ` +
+        `loss/optimum ${valueList(linearStats.map((s) => s.lossRatio), 4)}`,
+      status: verdict(
+        linearStats.every((s) => s.topFive && s.biasError <= 0.02 && s.lossRatio < 1.03),
+      ),
     },
     {
       id: "relu-dense",
@@ -298,11 +312,13 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
       claim: "On dense features the ReLU output model behaves like the linear one.",
       requires: "1−S = 1: the top 5 features with ‖W_i‖ within 0.05 of 1, the rest 0; loss " +
         "within 3% of the linear optimum; b within 0.02 of the optimum's (0 kept, 1/2 dropped)",
-      measured: `‖W_i‖ = ${numbers(dense.norms, 2)}; exact linear loss / optimum ${
+      measured: `‖W_i‖ = ${topAndRest(dense.norms)}; exact linear loss / optimum ${
         numbers([denseBound], 4)
-      }; b = ${numbers(dense.bias, 2)}`,
-      pass: dense.density === 1 && topFive(dense) && denseBound < 1.03 &&
-        dense.bias.every((b, i) => Math.abs(b - denseOptimum.bias[i]) <= 0.02),
+      }; b = ${topAndRest(dense.bias)}`,
+      status: verdict(
+        dense.density === 1 && topFive(dense) && denseBound < 1.03 &&
+          dense.bias.every((b, i) => Math.abs(b - denseOptimum.bias[i]) <= 0.02),
+      ),
     },
     {
       id: "relu-more-features",
@@ -313,9 +329,11 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
         `but for the tail of importance < ${TAIL_IMPORTANCE}: at most one fewer from one ` +
         "density to the next",
       measured: `represented (‖W_i‖ > 0.5) at 1−S = ${numbers(densities)}: ${counts.join(", ")}`,
-      pass: counts[0] === 5 && sparse.length > 0 &&
-        sparse.every((model) => model.represented.length >= 10) &&
-        counts.every((count, k) => k === 0 || count >= counts[k - 1] - 1),
+      status: verdict(
+        counts[0] === 5 && sparse.length > 0 &&
+          sparse.every((model) => model.represented.length >= 10) &&
+          counts.every((count, k) => k === 0 || count >= counts[k - 1] - 1),
+      ),
     },
     {
       id: "no-feature-lost",
@@ -327,8 +345,10 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
       measured: lost.length === 0
         ? `none lost; represented at the sparsest density: ${relu.at(-1)!.represented.join(" ")}`
         : `lost: ${lost.join("; ")}`,
-      pass: relu.length === BASIC_DENSITIES.length && lost.length === 0 &&
-        relu.at(-1)!.represented.length > 0,
+      status: verdict(
+        relu.length === BASIC_DENSITIES.length && lost.length === 0 &&
+          relu.at(-1)!.represented.length > 0,
+      ),
     },
     {
       id: "least-important-first",
@@ -342,8 +362,10 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
         `at S = 0.7: [${split[1]?.superposed.join(" ")}], at 0.9: [${
           split[2]?.superposed.join(" ")
         }]`,
-      pass: startOrdered && orthogonalCounts[0] === 5 && orthogonalCounts[1] < 5 &&
-        orthogonalCounts[2] <= orthogonalCounts[1],
+      status: verdict(
+        startOrdered && orthogonalCounts[0] === 5 && orthogonalCounts[1] < 5 &&
+          orthogonalCounts[2] <= orthogonalCounts[1],
+      ),
     },
     {
       id: "negative-bias",
@@ -354,8 +376,10 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
       measured: `mean b on represented at 1−S = ${numbers(sparse.map((model) => model.density))}: ${
         numbers(representedBias, 2)
       }; max b ${numbers(sparse.map((model) => Math.max(...model.bias)), 2)}`,
-      pass: sparse.length > 0 && representedBias.every((b) => b < -0.05) &&
-        sparse.every((model) => Math.max(...model.bias) < 0.01),
+      status: verdict(
+        sparse.length > 0 && representedBias.every((b) => b < -0.05) &&
+          sparse.every((model) => Math.max(...model.bias) < 0.01),
+      ),
     },
   ];
 }
@@ -396,6 +420,19 @@ export const basic: Section<BasicSettings> = {
       sweepRestarts: 1,
       ...SCALE_TRAINING.paper,
     },
+  },
+  setting: (settings) => {
+    const sweep = settings.sweepRestarts > 0;
+    return {
+      model: `n=${BASIC_N}, m=${BASIC_M}, linear and ReLU output` +
+        (sweep ? `; n=${SWEEP_N}, m=${SWEEP_M}` : ""),
+      steps: settings.steps,
+      restarts: sweep && settings.sweepRestarts !== settings.restarts
+        ? `${settings.restarts} (n=${SWEEP_N}: ${settings.sweepRestarts})`
+        : settings.restarts,
+      sweep: sweepText("densities", settings.densities) +
+        (sweep ? `; n=${SWEEP_N}: ${SWEEP_DENSITY_COUNT} densities` : ""),
+    };
   },
   tables: [],
   runs: basicRuns,

@@ -49,7 +49,9 @@ import {
   scoredExperiment,
   type Section,
   type SectionSettings,
+  sweepText,
   trainedRun,
+  verdict,
 } from "./section.ts";
 
 /** The computation section's settings at a scale. */
@@ -185,6 +187,18 @@ function sides(point: Point, n: number): { positive: boolean; negative: boolean 
   });
 }
 
+/**
+ * {@link monosemanticSurvival} in words, the features grouped by their count, longest first:
+ * "4: features 0, 2, 4; 3: features 1, 3" ("none" for no features).
+ */
+function survivalText(survival: ReadonlyMap<number, number>): string {
+  const counts = [...new Set(survival.values())].sort((a, b) => b - a);
+  return counts.map((count) => {
+    const features = [...survival].flatMap(([feature, c]) => c === count ? [feature] : []);
+    return `${count}: features ${features.sort((a, b) => a - b).join(", ")}`;
+  }).join("; ") || "none";
+}
+
 /** The claims of §11, measured. */
 function computationChecks(natural: Point | undefined, sweep: readonly Point[]): Check[] {
   const { n } = COMPUTATION_SETUP.natural;
@@ -206,8 +220,10 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
         ? `loss ${numbers([natural.loss / natural.zeroLoss])} × predicting 0; features with ` +
           `both sides: ${naturalSides.filter((side) => side.positive && side.negative).length}/${n}`
         : "no finite model",
-      pass: natural !== undefined && natural.loss <= NEAR_ZERO * natural.zeroLoss &&
-        naturalSides.every((side) => side.positive && side.negative),
+      status: verdict(
+        natural !== undefined && natural.loss <= NEAR_ZERO * natural.zeroLoss &&
+          naturalSides.every((side) => side.positive && side.negative),
+      ),
     },
     {
       id: "polysemantic-grows",
@@ -218,9 +234,11 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
         `densest, ≥ ${SPARSE_POLYSEMANTIC} at the sparsest, never falling by more than ` +
         `${SHARE_NOISE} as the density falls`,
       measured: `at 1−S = ${densities(sweep)}: ${numbers(shares, 2)}`,
-      pass: shares.length > 1 && shares[0] <= DENSE_POLYSEMANTIC &&
-        shares[shares.length - 1] >= SPARSE_POLYSEMANTIC &&
-        shares.every((share, k) => k === 0 || share >= shares[k - 1] - SHARE_NOISE),
+      status: verdict(
+        shares.length > 1 && shares[0] <= DENSE_POLYSEMANTIC &&
+          shares[shares.length - 1] >= SPARSE_POLYSEMANTIC &&
+          shares.every((share, k) => k === 0 || share >= shares[k - 1] - SHARE_NOISE),
+      ),
     },
     {
       id: "important-stay-monosemantic",
@@ -229,12 +247,13 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
       requires: "of the features on monosemantic neurons when dense, those that keep one at " +
         `the most densities in a row (from the densest) include one of the ${TOP_FEATURES} most ` +
         "important, and other features lose theirs earlier",
-      measured: `densities in a row per feature ${
-        [...survival].sort(([a], [b]) => a - b).map(([feature, count]) => `${feature}: ${count}`)
-          .join(", ")
-      }; longest (${longest} of ${sweep.length}): features ${survivors.join(", ") || "—"}`,
-      pass: survivors.some((feature) => feature < TOP_FEATURES) &&
-        [...survival.values()].some((count) => count < longest),
+      measured: `densities in a row (of ${sweep.length}) on a monosemantic neuron: ${
+        survivalText(survival)
+      }`,
+      status: verdict(
+        survivors.some((feature) => feature < TOP_FEATURES) &&
+          [...survival.values()].some((count) => count < longest),
+      ),
     },
   ];
 }
@@ -295,6 +314,15 @@ export const computation: Section<ComputationSettings> = {
       samples: 16_384,
       ...SCALE_TRAINING.paper,
     },
+  },
+  setting: (settings) => {
+    const { natural, sweep } = COMPUTATION_SETUP;
+    return {
+      model: `n=${natural.n}, m=${natural.m}; n=${sweep.n}, m=${sweep.m}`,
+      steps: settings.steps,
+      restarts: `${settings.restarts} (n=${sweep.n}: 1)`,
+      sweep: `n=${sweep.n}: ${sweepText("densities", settings.densities)}`,
+    };
   },
   tables: [NEURONS_TABLE, MOTIFS_TABLE],
   runs: (settings, seed): NamedRun[] => [

@@ -43,6 +43,7 @@ import {
   type Trained,
   trainedRun,
   type TrainedRuns,
+  verdict,
 } from "./section.ts";
 
 /** One experiment: its sets, its shape, and its densities base^−linspace(from, to, count). */
@@ -211,7 +212,9 @@ function correlatedChecks(models: Record<string, Model[]>): Check[] {
       }; antipodal across sets: ${
         pairStats.map((s) => s.crossAntipodal ? "yes" : "no").join(", ")
       }`,
-      pass: pairStats.every((s) => s.represented === 4 && s.partner < 0.1 && s.crossAntipodal),
+      status: verdict(
+        pairStats.every((s) => s.represented === 4 && s.partner < 0.1 && s.crossAntipodal),
+      ),
     },
     {
       id: "anticorrelated-antipodal",
@@ -221,7 +224,7 @@ function correlatedChecks(models: Record<string, Model[]>): Check[] {
       measured: `largest partner cos at 1−S = ${numbers(anti.map((m) => m.density))}: ${
         numbers(antiCos, 3)
       }`,
-      pass: antiCos.every((cos) => cos < -0.9),
+      status: verdict(antiCos.every((cos) => cos < -0.9)),
     },
     {
       id: "side-by-side",
@@ -233,7 +236,7 @@ function correlatedChecks(models: Record<string, Model[]>): Check[] {
       measured: `at 1−S = ${numbers(sparseThree.map((m) => m.density))}: ${
         sideBySide.map((ok) => ok ? "side by side" : "not").join(", ")
       }`,
-      pass: sparseThree.length > 0 && sideBySide.every(Boolean),
+      status: verdict(sparseThree.length > 0 && sideBySide.every(Boolean)),
     },
     {
       id: "collapse",
@@ -245,8 +248,10 @@ function correlatedChecks(models: Record<string, Model[]>): Check[] {
       measured: `collapsed pairs at 1−S = ${numbers(three.map((m) => m.density))}: ${
         collapsed.join(", ")
       }`,
-      pass: collapsed[0] === 3 && collapsed.at(-1) === 0 &&
-        collapsed.every((count, k) => k === 0 || count <= collapsed[k - 1]),
+      status: verdict(
+        collapsed[0] === 3 && collapsed.at(-1) === 0 &&
+          collapsed.every((count, k) => k === 0 || count <= collapsed[k - 1]),
+      ),
     },
     {
       id: "local-bases",
@@ -261,8 +266,10 @@ function correlatedChecks(models: Record<string, Model[]>): Check[] {
       }; mean |cos| within ${numbers(within, 2)}; interference with the other set ${
         numbers(across, 3)
       }`,
-      pass: sparseBases.length > 0 && sparseBases.every((m) => m.represented === 20) &&
-        within.every((value) => value < 0.05) && across.every((value) => value > 0.8),
+      status: verdict(
+        sparseBases.length > 0 && sparseBases.every((m) => m.represented === 20) &&
+          within.every((value) => value < 0.05) && across.every((value) => value > 0.8),
+      ),
     },
   ];
 }
@@ -310,6 +317,14 @@ export const correlated: Section<CorrelatedSettings> = {
     quick: { steps: 3000, restarts: 16, ...SCALE_TRAINING.quick },
     paper: { steps: 10_000, restarts: 10, ...SCALE_TRAINING.paper },
   },
+  setting: (settings) => ({
+    model: [...new Set(EXPERIMENTS.map(({ n, m }) => `n=${n}, m=${m}`))].join("; "),
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: `${EXPERIMENTS.length} experiments, ${
+      EXPERIMENTS.map((experiment) => experiment.densities.count).join(", ")
+    } densities`,
+  }),
   tables: [],
   runs: (settings, seed): NamedRun[] =>
     EXPERIMENTS.map((experiment) => ({

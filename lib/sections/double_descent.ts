@@ -1,12 +1,12 @@
 /**
  * @module
- * `double-descent`: superposition, memorisation and double descent (Henighan et al. 2023,
- * paper.md §14.1). The ReLU-output model x' = ReLU(WᵀW x + b), m = 2, every I_i = 1, trained on
- * finite datasets of T samples rescaled to unit norm, full batch (B = T), AdamW with weight decay
- * 1e-2, a linear warm-up then cosine decay. Quick scale is Hobbhahn's n = 1000, S = 0.99 (10×
- * fewer features, 10× less sparse than the paper, the same phenomenon); paper scale the paper's
- * n = 10,000, S = 0.999 and 50,000 steps. One run per T (the batch is T), its dataset seeds the
- * instances.
+ * `double-descent`: superposition, memorisation and double descent, a follow-up paper (Henighan
+ * et al. 2023; the digest's paper.md §14.1). The ReLU-output model x' = ReLU(WᵀW x + b), m = 2,
+ * every I_i = 1, trained on finite datasets of T samples rescaled to unit norm, full batch
+ * (B = T), AdamW with weight decay 1e-2, a linear warm-up then cosine decay. Quick scale is
+ * Hobbhahn's n = 1000, S = 0.99 (10× fewer features, 10× less sparse than the paper, the same
+ * phenomenon); paper scale the paper's n = 10,000, S = 0.999 and 50,000 steps. One run per T
+ * (the batch is T), its dataset seeds the instances.
  *
  * Small T: the model memorises, the training examples' hidden vectors h = W x forming a regular
  * T-gon (each D_X = m/T). Large T: it generalises, five features in a pentagon. Between the two
@@ -35,12 +35,16 @@ import { featureDirectionsFigure } from "../figures/directions.ts";
 import type { Row, TableSpec } from "../io/tables.ts";
 import {
   type Check,
+  type Citation,
+  citations,
   type NamedRun,
   numbers,
   type Section,
   type SectionSettings,
+  sweepText,
   trainedRun,
   type TrainedRuns,
+  verdict,
 } from "./section.ts";
 
 /** The double-descent section's settings at a scale. */
@@ -68,6 +72,13 @@ export interface DoubleDescentSettings extends SectionSettings {
   /** The sizes T (of `sizes`) whose training examples must form a regular T-gon. */
   polygonSizes: number[];
 }
+
+/** The follow-up paper this section reproduces. */
+export const DOUBLE_DESCENT_PAPERS: readonly Citation[] = [{
+  cite: "Henighan et al. 2023",
+  title: "Superposition, Memorization, and Double Descent",
+  url: "https://transformer-circuits.pub/2023/toy-double-descent/index.html",
+}];
 
 /** Hidden dimensions: the paper's visuals. */
 const M = 2;
@@ -303,7 +314,7 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
             numbers([deviation], 2)
           }° on average`
         ).join("; ") || "no finite model",
-      pass: polygons.length > 0 && polygons.every((polygon) => polygon.pass),
+      status: verdict(polygons.length > 0 && polygons.every((polygon) => polygon.pass)),
     },
     {
       id: "pentagon",
@@ -319,8 +330,10 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
             numbers(gaps, 3)
           }°)`
         ).join("; ") || "no finite model",
-      pass: polygons5.length > 0 && polygons5.every((polygon) => polygon.sides > 0) &&
-        2 * pentagons >= polygons5.length,
+      status: verdict(
+        polygons5.length > 0 && polygons5.every((polygon) => polygon.sides > 0) &&
+          2 * pentagons >= polygons5.length,
+      ),
     },
     {
       id: "test-bump",
@@ -329,7 +342,9 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
       requires: `the mean test loss at some T strictly between ${smallest} and ${largest} above ` +
         "the mean at both ends",
       measured: `mean test loss at T = ${settings.sizes.join(", ")}: ${numbers(testBySize)}`,
-      pass: middle.some((loss) => loss > testBySize[0] && loss > testBySize[testBySize.length - 1]),
+      status: verdict(
+        middle.some((loss) => loss > testBySize[0] && loss > testBySize[testBySize.length - 1]),
+      ),
     },
     {
       id: "norm-peak",
@@ -339,8 +354,10 @@ function doubleDescentChecks(settings: DoubleDescentSettings, models: readonly M
       requires: `the largest mean ‖W‖_F at T < ${largest}, more than 3× the mean at T = ` +
         `${largest}, which is within 40% of √5`,
       measured: `mean ‖W‖_F at T = ${settings.sizes.join(", ")}: ${numbers(normBySize)}`,
-      pass: peakSize < largest && peak > 3 * normBySize[normBySize.length - 1] &&
-        Math.abs(normBySize[normBySize.length - 1] - Math.sqrt(5)) <= 0.4 * Math.sqrt(5),
+      status: verdict(
+        peakSize < largest && peak > 3 * normBySize[normBySize.length - 1] &&
+          Math.abs(normBySize[normBySize.length - 1] - Math.sqrt(5)) <= 0.4 * Math.sqrt(5),
+      ),
     },
   ];
 }
@@ -399,7 +416,8 @@ function hiddenPanels(settings: DoubleDescentSettings, models: readonly Model[])
 export const doubleDescent: Section<DoubleDescentSettings> = {
   info: {
     name: "double-descent",
-    paper: "§14.1",
+    paper: citations(DOUBLE_DESCENT_PAPERS),
+    followUp: DOUBLE_DESCENT_PAPERS,
     title: "Superposition, memorisation and double descent",
     summary: "the ReLU-output model, m=2, on finite datasets of T unit-norm samples (full " +
       "batch): T-gons of training examples when memorising, a pentagon of features when " +
@@ -433,6 +451,14 @@ export const doubleDescent: Section<DoubleDescentSettings> = {
       polygonSizes: [5],
     },
   },
+  setting: (settings) => ({
+    model: `n=${settings.n}, m=${M}, 1−S = ${settings.density}`,
+    steps: settings.steps,
+    restarts: `${settings.restarts} at T ≤ ${settings.restartSizes}, else 1`,
+    sweep: `${sweepText("dataset sizes T", settings.sizes)}, ${settings.seeds} seed${
+      settings.seeds === 1 ? "" : "s"
+    } each`,
+  }),
   tables: [DOUBLE_DESCENT_TABLE],
   runs: (settings, seed): NamedRun[] =>
     settings.sizes.map((size) => ({

@@ -50,6 +50,7 @@ import {
   type SectionSettings,
   type Trained,
   trainedRun,
+  verdict,
 } from "./section.ts";
 
 /** The dynamics section's settings at a scale. */
@@ -232,7 +233,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       claim: "A uniform model's features all end in digons (D_i = 1/2).",
       requires: `in at least 3/4 of the restarts, every D_i within ${DIGON_TOLERANCE} of 1/2`,
       measured: `${digons.length} of ${levels.length} restarts`,
-      pass: digons.length >= 0.75 * levels.length,
+      status: verdict(digons.length >= 0.75 * levels.length),
     },
     {
       id: "jumps-with-drops",
@@ -245,7 +246,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       measured: `median ${numbers([shareMedian], 2)}; range ${
         numbers(shares.length > 0 ? [Math.min(...shares), Math.max(...shares)] : [], 2)
       } over ${shares.length} restarts`,
-      pass: shareMedian >= 0.6,
+      status: verdict(shareMedian >= 0.6),
     },
     {
       id: "octahedron",
@@ -255,7 +256,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       requires: "in at least 3/4 of the restarts, each W_i at cos < −0.9 with exactly one " +
         "feature of the other set and |cos| < 0.1 with the rest",
       measured: `${octahedra} of ${stages.length} restarts`,
-      pass: octahedra >= 0.75 * stages.length,
+      status: verdict(octahedra >= 0.75 * stages.length),
     },
     {
       id: "pca-stage",
@@ -268,7 +269,7 @@ function dynamicsChecks(levels: LevelRestart[], stages: StageRestart[]): Check[]
       measured: `${pca} of ${stages.length} restarts; peak within-set cos ${
         numbers([Math.min(...peaks), median(peaks), Math.max(...peaks)], 2)
       } (min, median, max)`,
-      pass: pca >= 0.25 * stages.length,
+      status: verdict(pca >= 0.25 * stages.length),
     },
   ];
 }
@@ -359,6 +360,13 @@ export const dynamics: Section<DynamicsSettings> = {
     quick: { steps: 10_000, restarts: 16, snapshots: 100, ...SCALE_TRAINING.paper },
     paper: { steps: 10_000, restarts: 64, snapshots: 200, ...SCALE_TRAINING.paper },
   },
+  setting: (settings) => ({
+    model: [...new Set(DYNAMICS_EXPERIMENTS.map(({ n, m }) => `n=${n}, m=${m}`))].join("; "),
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: `1−S = ${DYNAMICS_EXPERIMENTS.map((experiment) => experiment.density).join(", ")}; ` +
+      `${snapshotSteps(settings.steps, settings.snapshots).length} snapshots`,
+  }),
   tables: [TRAJECTORY_TABLE],
   runs: (settings, seed): NamedRun[] =>
     DYNAMICS_EXPERIMENTS.map((experiment) => ({

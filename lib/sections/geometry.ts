@@ -36,8 +36,11 @@ import {
   type ScaleTraining,
   type Section,
   type SectionSettings,
+  sweepText,
   trainedRun,
   type TrainedRuns,
+  valueList,
+  verdict,
 } from "./section.ts";
 
 /** The geometry section's settings at a scale. */
@@ -207,7 +210,7 @@ function geometryChecks(points: readonly Point[]): Check[] {
       claim: "Dense features get a dimension each: dimensions per feature is 1.",
       requires: "m/‖W‖²_F within 0.05 of 1 at 1−S = 1",
       measured: `m/‖W‖²_F = ${numbers([dense.dimsPerFeature])} at 1/(1−S) = ${label(dense)}`,
-      pass: Math.abs(dense.dimsPerFeature - 1) <= 0.05,
+      status: verdict(Math.abs(dense.dimsPerFeature - 1) <= 0.05),
     },
     {
       id: "dense-shared",
@@ -222,8 +225,10 @@ function geometryChecks(points: readonly Point[]): Check[] {
           numbers([Math.max(...dense.dimensionality)], 2)
         }, median ${numbers([sharedMedian], 2)} (m/n = ${numbers([dense.m / dense.n])}); largest ` +
         `‖W_i‖ ${numbers([dense.largestNorm], 2)}`,
-      pass: Math.max(...dense.dimensionality) < 0.5 &&
-        Math.abs(sharedMedian - dense.m / dense.n) <= 0.25 * dense.m / dense.n,
+      status: verdict(
+        Math.max(...dense.dimensionality) < 0.5 &&
+          Math.abs(sharedMedian - dense.m / dense.n) <= 0.25 * dense.m / dense.n,
+      ),
     },
     {
       id: "sticky-half",
@@ -233,24 +238,27 @@ function geometryChecks(points: readonly Point[]): Check[] {
       requires: "at least 3 consecutive densities with m/‖W‖²_F within 0.03 of 1/2 and at least " +
         `80% of the learned features at D_i within ${CLUSTER_TOLERANCE} of 1/2`,
       measured: plateau.length === 0
-        ? `no density on the plateau; m/‖W‖²_F = ${numbers(points.map((p) => p.dimsPerFeature))}`
+        ? `no density on the plateau; m/‖W‖²_F = ${valueList(points.map((p) => p.dimsPerFeature))}`
         : `${plateau.length} densities, 1/(1−S) = ${label(plateau[0])} … ${
           label(plateau.at(-1)!)
-        }: m/‖W‖²_F = ${numbers(plateau.map((p) => p.dimsPerFeature))}; digons ${
-          plateau.map((p) => `${digons(p)}/${p.learned.length}`).join(", ")
+        }: m/‖W‖²_F = ${valueList(plateau.map((p) => p.dimsPerFeature))}; share of digons ${
+          valueList(plateau.map((p) => digons(p) / p.learned.length), 2)
         }`,
-      pass: plateau.length >= 3,
+      status: verdict(plateau.length >= 3),
     },
     {
       id: "packed",
       figure: "geometry",
       claim: "Features in superposition pack the hidden space efficiently: Σ_i D_i ≈ m.",
       requires: "|Σ_i D_i − m| ≤ 0.02·m at every density with m/‖W‖²_F < 0.9",
-      measured: `Σ_i D_i = ${numbers(packed.map((point) => point.total), 4)} at 1/(1−S) = ${
-        numbers(packed.map((point) => 1 / point.density))
-      } (m = ${dense.m})`,
-      pass: packed.length > 0 &&
-        packed.every((point) => Math.abs(point.total - point.m) <= 0.02 * point.m),
+      measured: packed.length === 0
+        ? "no density with m/‖W‖²_F < 0.9"
+        : `Σ_i D_i = ${valueList(packed.map((point) => point.total), 4)} at 1/(1−S) = ` +
+          `${label(packed[0])} … ${label(packed.at(-1)!)} (m = ${dense.m})`,
+      status: verdict(
+        packed.length > 0 &&
+          packed.every((point) => Math.abs(point.total - point.m) <= 0.02 * point.m),
+      ),
     },
   ];
 }
@@ -368,6 +376,12 @@ export const geometry: Section<GeometrySettings> = {
       ...SCALE_TRAINING.paper,
     },
   },
+  setting: (settings) => ({
+    model: `n=${settings.n}, m=${settings.m}`,
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: sweepText("densities", powerSweep(20, settings.densities)),
+  }),
   tables: [GEOMETRY_TABLE],
   runs: (settings, seed) => [
     { name: "geometry", run: geometryRun(settings, seed) },

@@ -33,8 +33,10 @@ import {
   type ScaleTraining,
   type Section,
   type SectionSettings,
+  sweepText,
   trainedRun,
   type TrainedRuns,
+  verdict,
 } from "./section.ts";
 
 /** Features n and hidden dimensions m of the opening figure. */
@@ -94,7 +96,7 @@ function nearest(models: readonly IntroModel[], p: number): IntroModel {
 
 /** The claims of §2 about the opening figure, measured on the selected models. */
 function introChecks(models: readonly IntroModel[]): Check[] {
-  if (models.length === 0) return []; // every instance diverged: the finite check says so
+  if (models.length === 0) return []; // every instance diverged: `training` says so
   const n = INTRO_N;
   const dense = nearest(models, 1);
   const denseCos = featureCosine(dense.W, INTRO_M, n, 0, 1);
@@ -115,7 +117,7 @@ function introChecks(models: readonly IntroModel[]): Check[] {
       measured: `${label(dense)}: ‖W_i‖ = ${numbers(dense.norms, 2)}; cos(W_0, W_1) = ${
         numbers([denseCos], 2)
       }`,
-      pass: dense.represented.join() === "0,1" && Math.abs(denseCos) < 0.1,
+      status: verdict(dense.represented.join() === "0,1" && Math.abs(denseCos) < 0.1),
     },
     {
       id: "antipodal-pairs",
@@ -125,7 +127,9 @@ function introChecks(models: readonly IntroModel[]): Check[] {
       requires: "features 0–3 represented, each with a partner at cos < −0.95; ‖W_4‖ < 0.5",
       measured: `${label(pairs)}: ‖W_i‖ = ${numbers(pairs.norms, 2)}; most negative cos of ` +
         `features 0–3 = ${numbers(partnerCos, 3)}`,
-      pass: pairs.represented.join() === "0,1,2,3" && partnerCos.every((cos) => cos < -0.95),
+      status: verdict(
+        pairs.represented.join() === "0,1,2,3" && partnerCos.every((cos) => cos < -0.95),
+      ),
     },
     {
       id: "pentagon",
@@ -135,9 +139,11 @@ function introChecks(models: readonly IntroModel[]): Check[] {
       measured: `${label(pentagon)}: ‖W_i‖ = ${numbers(pentagon.norms, 2)}; D_i = ${
         numbers(pentagon.dimensionality, 2)
       }; angles ${gaps.length ? numbers(gaps, 3) + "°" : "—"}`,
-      pass: gaps.length === n &&
-        pentagon.dimensionality.every((d) => Math.abs(d - 0.4) <= 0.05) &&
-        gaps.every((gap) => Math.abs(gap - 72) <= 10),
+      status: verdict(
+        gaps.length === n &&
+          pentagon.dimensionality.every((d) => Math.abs(d - 0.4) <= 0.05) &&
+          gaps.every((gap) => Math.abs(gap - 72) <= 10),
+      ),
     },
   ];
 }
@@ -194,6 +200,12 @@ export const intro: Section<IntroSettings> = {
       ...SCALE_TRAINING.paper,
     },
   },
+  setting: (settings) => ({
+    model: `n=${settings.importance.length}, m=${INTRO_M}`,
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: sweepText("densities", settings.densities),
+  }),
   tables: [],
   runs: (settings, seed) => [{ name: "intro", run: introRun(settings, seed) }],
   analyse(_settings, trained) {

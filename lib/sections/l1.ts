@@ -33,6 +33,8 @@ import {
   type Section,
   type SectionSettings,
   trainedRun,
+  valueList,
+  verdict,
 } from "./section.ts";
 
 /** The l1 section's settings at a scale. */
@@ -121,7 +123,7 @@ function l1Checks(points: readonly Point[], m: number): Check[] {
       claim: "Without the penalty the model superposes: more features than dimensions.",
       requires: `at λ = 0, more than m = ${m} features represented (‖W_i‖ > 0.5)`,
       measured: `${free.represented.length} represented`,
-      pass: free.l1 === 0 && free.represented.length > m,
+      status: verdict(free.l1 === 0 && free.represented.length > m),
     },
     {
       id: "penalty-removes-superposition",
@@ -132,12 +134,14 @@ function l1Checks(points: readonly Point[], m: number): Check[] {
       measured: `represented at λ = 0, ${numbers(points.slice(1).map((p) => p.l1), 2)}: ${
         counts.join(", ")
       }; from λ = ${removal ? numbers([removal.l1], 2) : "—"}: largest Σ (Ŵ_i·W_j)² ${
-        numbers(after.map((point) => point.maxSuperposition), 2)
+        valueList(after.map((point) => point.maxSuperposition), 2)
       }`,
-      pass: removal !== undefined &&
-        after.every((point) =>
-          point.represented.length <= m && point.maxSuperposition < NO_SUPERPOSITION
-        ),
+      status: verdict(
+        removal !== undefined &&
+          after.every((point) =>
+            point.represented.length <= m && point.maxSuperposition < NO_SUPERPOSITION
+          ),
+      ),
     },
     {
       id: "importance-threshold",
@@ -151,8 +155,10 @@ function l1Checks(points: readonly Point[], m: number): Check[] {
       }, at λ = ${removal ? numbers([removal.l1], 2) : "—"} ${
         removal ? numbers([removal.loss]) : "—"
       }`,
-      pass: prefixes && survivors.every((count, k) => k === 0 || count <= survivors[k - 1]) &&
-        removal !== undefined && removal.loss > free.loss,
+      status: verdict(
+        prefixes && survivors.every((count, k) => k === 0 || count <= survivors[k - 1]) &&
+          removal !== undefined && removal.loss > free.loss,
+      ),
     },
   ];
 }
@@ -223,6 +229,14 @@ export const l1: Section<L1Settings> = {
       ...SCALE_TRAINING.paper,
     },
   },
+  setting: (settings) => ({
+    model: `n=${L1_SETUP.n}, m=${L1_SETUP.m}, 1−S = ${L1_SETUP.density}`,
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: `${settings.penalties.count + 1} penalties λ = 0, ${
+      numbers([settings.penalties.from], 2)
+    } … ${numbers([settings.penalties.to], 2)}`,
+  }),
   tables: [L1_TABLE],
   runs: (settings, seed): NamedRun[] =>
     penalties(settings).map((penalty, k) => ({

@@ -50,6 +50,7 @@ import {
   type Section,
   type SectionSettings,
   trainedRun,
+  verdict,
 } from "./section.ts";
 
 /** The two diagrams of §5: (n, m) and the `experiment` name. */
@@ -251,7 +252,7 @@ function phaseChecks(cells: readonly PhaseCell[], figure: string): Check[] {
       measured: `${agreementText(cells, "phase")} best of k; ${
         agreementText(cells, "majority_phase")
       } majority of the kept restarts (the paper's aggregation)`,
-      pass: agreement(cells, "phase") >= AGREEMENT,
+      status: verdict(agreement(cells, "phase") >= AGREEMENT),
     },
     {
       id: `${figure}-optimum`,
@@ -261,7 +262,7 @@ function phaseChecks(cells: readonly PhaseCell[], figure: string): Check[] {
         100 * AGREEMENT
       }% of grid points`,
       measured: `${near}/${cells.length} grid points within 1.1×`,
-      pass: near >= AGREEMENT * cells.length,
+      status: verdict(near >= AGREEMENT * cells.length),
     },
   ];
 }
@@ -279,6 +280,12 @@ export const phase: Section<PhaseSettings> = {
     quick: { steps: 3000, grid: 10, restarts: 6, ...SCALE_TRAINING.quick },
     paper: { steps: 10_000, grid: 20, restarts: 10, ...SCALE_TRAINING.paper },
   },
+  setting: (settings) => ({
+    model: PHASE_SHAPES.map(({ n, m }) => `n=${n}, m=${m}`).join("; "),
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: `${settings.grid}×${settings.grid} grid of r, 1−S`,
+  }),
   tables: [PHASE_TABLE],
   runs: (settings, seed) =>
     PHASE_SHAPES.map(({ n, m, experiment }) => ({

@@ -40,8 +40,10 @@ import {
   scoredExperiment,
   type Section,
   type SectionSettings,
+  sweepText,
   type Trained,
   trainedRun,
+  verdict,
 } from "./section.ts";
 
 /** The privileged section's settings at a scale. */
@@ -143,7 +145,7 @@ function privilegedChecks(points: readonly Point[]): Check[] {
           "; ",
         )
       }`,
-      pass: dense.length > 0 && dense.every(monosemantic),
+      status: verdict(dense.length > 0 && dense.every(monosemantic)),
     },
     {
       id: "sparse-neuron-pairs",
@@ -156,7 +158,7 @@ function privilegedChecks(points: readonly Point[]): Check[] {
       measured: `1−S = ${label(sparse)}: pairs ${
         sparse.map((point) => point.pairs.map((neurons) => neurons.join("")).join(" ")).join("; ")
       }`,
-      pass: sparse.length > 0 && paired(sparse[sparse.length - 1]),
+      status: verdict(sparse.length > 0 && paired(sparse[sparse.length - 1])),
     },
     {
       id: "represented-grows",
@@ -166,8 +168,10 @@ function privilegedChecks(points: readonly Point[]): Check[] {
       requires: `represented features (‖W_i‖ > 0.5) ${m} at the densest, ${n} at the sparsest, ` +
         "never fewer as the density falls",
       measured: `represented at 1−S = ${label(points)}: ${counts.join(", ")}`,
-      pass: counts.length > 1 && counts[0] === m && counts[counts.length - 1] === n &&
-        counts.every((count, k) => k === 0 || count >= counts[k - 1]),
+      status: verdict(
+        counts.length > 1 && counts[0] === m && counts[counts.length - 1] === n &&
+          counts.every((count, k) => k === 0 || count >= counts[k - 1]),
+      ),
     },
   ];
 }
@@ -218,6 +222,12 @@ export const privileged: Section<PrivilegedSettings> = {
     quick: { steps: 3000, restarts: 64, samples: 32_768, ...SCALE_TRAINING.quick },
     paper: { steps: 10_000, restarts: 1000, samples: 16_384, ...SCALE_TRAINING.paper },
   },
+  setting: (settings) => ({
+    model: `n=${PRIVILEGED_SETUP.n}, m=${PRIVILEGED_SETUP.m}`,
+    steps: settings.steps,
+    restarts: settings.restarts,
+    sweep: sweepText("densities", PRIVILEGED_SETUP.densities),
+  }),
   tables: [NEURONS_TABLE],
   runs: (settings, seed): NamedRun[] => [{ name: "neurons", run: privilegedRun(settings, seed) }],
   analyse(settings, trained) {

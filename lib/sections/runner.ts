@@ -1,9 +1,10 @@
 /**
  * @module
  * The one runner of every section: resolve its settings, train each of its runs or load it from
- * the cache, analyse, check that every instance is finite, and write the contract's tables, the
- * section's own tables and its figures under `<out>/<name>/`, atomically and only once everything
- * is computed. It returns what the report needs.
+ * the cache, analyse, find the instances that are not finite (apart from the paper's claims),
+ * and write the contract's tables, the section's own tables and its figures under
+ * `<out>/<name>/`, atomically and only once everything is computed. It returns what the report
+ * needs.
  */
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { progress } from "../cli/progress.ts";
@@ -23,6 +24,7 @@ import type {
   Section,
   SectionInfo,
   SectionSettings,
+  SettingSummary,
   Trained,
   TrainedRuns,
 } from "./section.ts";
@@ -53,7 +55,12 @@ export interface SectionReport {
   figures: { name: string; caption: string; file: string; png: string }[];
   /** Files of every table written, relative to the output root. */
   tables: string[];
+  /** The paper's claims, measured. */
   checks: Check[];
+  /** Whether training converged, apart from the claims: see {@link finiteness}. */
+  training: Finiteness;
+  /** The section's setting, the paper's (`scales.paper`) and this run's. */
+  setting: { paper: SettingSummary; run: SettingSummary };
   /** Runs trained now, and served from the cache. */
   trained: number;
   cached: number;
@@ -72,23 +79,25 @@ export function sectionSettings<S extends SectionSettings>(
   return steps === undefined ? section.scales[scale] : { ...section.scales[scale], steps };
 }
 
+/** Whether training converged: how many instances there are, and those not finite. */
+export interface Finiteness {
+  /** Instances over every run and follow-up of the section. */
+  instances: number;
+  /** The instances with a NaN or ±∞ loss or weight, as "<run> #k". */
+  nonFinite: string[];
+}
+
 /**
- * The check every section gets: training converged, every instance's loss and weights finite.
- * A non-finite instance is named here and never selected or drawn (see `selectBest`).
+ * Whether training converged, for every section apart from its claims: every instance's loss and
+ * weights finite. A non-finite instance is named here (a run with one exits 1) and never
+ * selected or drawn (see `selectBest`).
  */
-export function finiteCheck(trained: readonly [string, Trained<Run>][]): Check {
-  const bad = trained.flatMap(([name, { result }]) =>
-    result.finite.flatMap((finite, k) => finite ? [] : [`${name} #${k}`])
-  );
-  const total = trained.reduce((sum, [, { run }]) => sum + run.instances.length, 0);
+export function finiteness(trained: readonly [string, Trained<Run>][]): Finiteness {
   return {
-    id: "finite",
-    claim: "Training converges: every instance's loss and weights are finite numbers.",
-    requires: "no NaN or ±∞ in any loss or weight",
-    measured: bad.length === 0
-      ? `all ${total} instances finite`
-      : `non-finite: ${bad.join(", ")} (of ${total})`,
-    pass: bad.length === 0,
+    instances: trained.reduce((sum, [, { run }]) => sum + run.instances.length, 0),
+    nonFinite: trained.flatMap(([name, { result }]) =>
+      result.finite.flatMap((finite, k) => finite ? [] : [`${name} #${k}`])
+    ),
   };
 }
 
@@ -218,7 +227,9 @@ export async function writeSection<S extends SectionSettings>(
       png: `${name}/${figure}.png`,
     })),
     tables: tables.map(([table]) => `${name}/${table.file}`),
-    checks: [finiteCheck([...trained, ...followUps]), ...output.checks],
+    checks: output.checks,
+    training: finiteness([...trained, ...followUps]),
+    setting: { paper: section.setting(section.scales.paper), run: section.setting(settings) },
     ...counts,
     seconds: (performance.now() - started) / 1000,
   };

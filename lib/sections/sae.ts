@@ -1,6 +1,7 @@
 /**
  * @module
- * `sae`: sparse autoencoders on the toy models (paper.md §14.2, ARENA's and the MATS exercises).
+ * `sae`: sparse autoencoders on the toy models, a follow-up after the SAE literature (Bricken et
+ * al. 2023, Sharkey et al. 2022; the digest's paper.md §14.2: ARENA's and the MATS exercises).
  * Two ReLU-output toy models are trained first, best of k: n = 5, m = 2 at 1−S = 0.1 (a pentagon)
  * and n = 100, m = 20 at 1−S = 0.02 (every feature in superposition). Then, on each selected
  * toy's hidden activations h = W x, SAEs z = ReLU(W_enc h + b_enc), ĥ = W_decᵀ z + b_dec with an L1
@@ -29,6 +30,8 @@ import { featureDirectionsFigure } from "../figures/directions.ts";
 import type { Row, TableSpec } from "../io/tables.ts";
 import {
   type Check,
+  type Citation,
+  citations,
   type NamedRun,
   numbers,
   SCALE_TRAINING,
@@ -38,6 +41,7 @@ import {
   type Trained,
   trainedRun,
   type TrainedRuns,
+  verdict,
 } from "./section.ts";
 
 /** A toy model and the SAEs trained on it. */
@@ -68,6 +72,21 @@ export interface SaeSettings extends SectionSettings, ScaleTraining {
   /** Fresh toy samples on which a latent that never fires counts as dead. */
   evaluation: number;
 }
+
+/** The SAE literature this section follows. */
+export const SAE_PAPERS: readonly Citation[] = [
+  {
+    cite: "Bricken et al. 2023",
+    title: "Towards Monosemanticity: Decomposing Language Models With Dictionary Learning",
+    url: "https://transformer-circuits.pub/2023/monosemantic-features/index.html",
+  },
+  {
+    cite: "Sharkey et al. 2022",
+    title: "Taking features out of superposition with sparse autoencoders",
+    url: "https://www.alignmentforum.org/posts/z6QQJbtpkEAX3Aojj/" +
+      "interim-research-report-taking-features-out-of-superposition",
+  },
+];
 
 /** Resampling happens after these fractions of the SAE steps. */
 const RESAMPLE_FRACTIONS = [0.2, 0.4, 0.6];
@@ -233,7 +252,7 @@ function fraction(measure: SaeMeasure | undefined): string {
     : "no finite SAE";
 }
 
-/** The claims of §14.2, measured. */
+/** The claims about SAEs on toy models, measured. */
 function saeChecks(settings: SaeSettings, measures: readonly SaeMeasure[]): Check[] {
   const [small, large] = settings.toys;
   const of = (toy: SaeToy) => measures.filter((measure) => measure.toy === toy);
@@ -252,7 +271,9 @@ function saeChecks(settings: SaeSettings, measures: readonly SaeMeasure[]): Chec
           numbers([top.recovery.meanMaxCosine])
         })`
         : "no finite SAE",
-      pass: top !== undefined && represented > toy.m && top.recovery.recovered === represented,
+      status: verdict(
+        top !== undefined && represented > toy.m && top.recovery.recovered === represented,
+      ),
     };
   };
   const largest = Math.max(...large.latents);
@@ -275,7 +296,7 @@ function saeChecks(settings: SaeSettings, measures: readonly SaeMeasure[]): Chec
       requires: `${large.name}, d = ${largest}: fewer features recovered at the smallest and at ` +
         "the largest λ than at the best one",
       measured: `recovered at λ = ${numbers(large.l1)}: ${byL1.join(", ")}`,
-      pass: peak > 0 && byL1[0] < peak && byL1[byL1.length - 1] < peak,
+      status: verdict(peak > 0 && byL1[0] < peak && byL1[byL1.length - 1] < peak),
     },
     {
       id: "dictionary-size",
@@ -287,7 +308,7 @@ function saeChecks(settings: SaeSettings, measures: readonly SaeMeasure[]): Chec
       measured: `best recovered: d = ${smallest}: ${bestAt(smallest)}, d = ${largest}: ${
         bestAt(largest)
       }`,
-      pass: bestAt(largest) > bestAt(smallest),
+      status: verdict(bestAt(largest) > bestAt(smallest)),
     },
   ];
 }
@@ -296,7 +317,8 @@ function saeChecks(settings: SaeSettings, measures: readonly SaeMeasure[]): Chec
 export const sae: Section<SaeSettings> = {
   info: {
     name: "sae",
-    paper: "§14.2",
+    paper: citations(SAE_PAPERS),
+    followUp: SAE_PAPERS,
     title: "Sparse autoencoders on the toy models",
     summary: "SAEs with an L1 penalty, unit-norm decoder rows and dead-latent resampling, on " +
       "the hidden activations of toy models n=5, m=2 and n=100, m=20, over λ and the " +
@@ -364,6 +386,16 @@ export const sae: Section<SaeSettings> = {
       ],
     },
   },
+  setting: (settings) => ({
+    model: settings.toys.map((toy) => `n=${toy.n}, m=${toy.m}`).join("; ") + ", and SAEs on each",
+    steps: settings.steps,
+    restarts: `toys ${settings.toys.map((toy) => toy.restarts).join(", ")}`,
+    sweep: settings.toys.map((toy) =>
+      `${toy.name}: ${toy.l1.length} λ × ${toy.latents.length} d × ${toy.seeds} seed${
+        toy.seeds === 1 ? "" : "s"
+      }`
+    ).join("; "),
+  }),
   tables: [SAE_TABLE],
   runs: (settings, seed): NamedRun[] =>
     settings.toys.map((toy) => ({ name: toy.name, run: toyRun(settings, toy, seed) })),

@@ -56,7 +56,8 @@ Deno.test("the default backend falls back to the CPU without an adapter, saying 
     // Two steps cannot show the paper's claims: the checks fail, so the exit code is 1.
     assert.equal(code, 1, stderr);
     assert.equal(stderr, `${CPU_FALLBACK_NOTE}\n`);
-    assert.match(stdout, /^intro \(§2\): 1\/4 checks pass, [\d.]+ s\n/);
+    assert.match(stdout, /^intro \(§2\): 0\/3 claims pass, 3 fail, [\d.]+ s\n/);
+    assert.match(stdout, /\n {2}pass finite: all 40 instances finite\n/);
     assert.match(stdout, /\n {2}FAIL pentagon: /);
     await Deno.stat(join(out, "intro", "intro.svg"));
   } finally {
@@ -64,7 +65,7 @@ Deno.test("the default backend falls back to the CPU without an adapter, saying 
   }
 });
 
-Deno.test("figures --only runs the named sections, writes index.html, exits 1 on a failed check", async () => {
+Deno.test("figures --only runs the named sections, writes index.html, exits 1 on a failed claim", async () => {
   const out = await Deno.makeTempDir();
   try {
     const { code, stdout, stderr } = await runScript(
@@ -73,12 +74,15 @@ Deno.test("figures --only runs the named sections, writes index.html, exits 1 on
     );
     assert.equal(code, 1, stderr);
     const lines = stdout.trimEnd().split("\n");
-    assert.match(lines[0], /^intro \(§2\): 1\/4 checks pass/);
-    assert.match(lines.at(-1)!, /^figures: 1\/4 checks pass in [\d.]+ s; wrote .*index\.html$/);
+    assert.match(lines[0], /^intro \(§2\): 0\/3 claims pass, 3 fail, /);
+    assert.match(
+      lines.at(-1)!,
+      /^figures: 0\/3 claims pass, 3 fail; all 40 instances finite; in [\d.]+ s on CPU reference trainer \(f64\); wrote .*index\.html$/,
+    );
     const folders = [...Deno.readDirSync(out)].map((entry) => entry.name).sort();
     assert.deepEqual(folders, [".cache", "index.html", "intro"]);
     const page = await Deno.readTextFile(join(out, "index.html"));
-    assert.match(page, /1\/4 checks pass/);
+    assert.match(page, /The paper&#39;s claims: <strong>0\/3 pass<\/strong>/);
     assert.match(page, /<img src="intro\/intro\.svg"/);
   } finally {
     await Deno.remove(out, { recursive: true });

@@ -3,7 +3,7 @@ import { gram } from "../../lib/analysis/metrics.ts";
 import { linearModel, NOTEBOOK_OPTIMIZER, paramLayout } from "../../lib/engine/spec.ts";
 import { linearOptimum } from "../../lib/analysis/theory.ts";
 import { selectBest } from "../../lib/engine/result.ts";
-import { train } from "../../lib/engine/train.ts";
+import { train, trainerLabel } from "../../lib/engine/train.ts";
 import { assertClose, noWebGpu, testRun } from "../helpers.ts";
 
 Deno.test({
@@ -41,4 +41,19 @@ Deno.test("selectBest() marks the lowest final loss of each configuration", () =
     selectBest([0, 1, 0, 1, 0], [0.3, 0.2, 0.1, 0.4, 0.5]),
     [false, true, true, false, false],
   );
+});
+
+Deno.test("trainerLabel() names the trainer for a reader: the CPU, lavapipe, another adapter", () => {
+  assert.equal(trainerLabel("cpu"), "CPU reference trainer (f64)");
+  assert.equal(
+    trainerLabel("webgpu 65541  llvmpipe (LLVM 15.0.6, 256 bits)"),
+    "WebGPU on lavapipe (Mesa, llvmpipe LLVM 15.0.6, 256-bit)",
+  );
+  assert.equal(trainerLabel("webgpu 4318  NVIDIA H200"), "WebGPU on NVIDIA H200");
+  // llvmpipe but not Mesa's Vulkan vendor (e.g. through GL): its description as it is.
+  assert.equal(
+    trainerLabel("webgpu 0  llvmpipe (LLVM 15.0.6, 256 bits)"),
+    "WebGPU on llvmpipe (LLVM 15.0.6, 256 bits)",
+  );
+  assert.equal(trainerLabel("webgpu 4098  "), "WebGPU on an adapter of vendor 4098");
 });

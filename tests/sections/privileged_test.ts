@@ -47,21 +47,21 @@ function checksOn(modelAt: (density: number) => number[]) {
   assert.equal(params[0].length, paramLayout(run.model).count);
   const trained = new Map([["neurons", constructedTrained(run, params)]]);
   const { checks } = privileged.analyse(settings, trained, new Map());
-  return Object.fromEntries(checks.map((check) => [check.id, check.pass]));
+  return Object.fromEntries(checks.map((check) => [check.id, check.status]));
 }
 
 Deno.test("privileged's checks pass on the paper's solutions: dedicated neurons dense, pairs very sparse", () => {
   assert.deepEqual(checksOn((p) => p >= 0.3 ? dedicated() : pairs()), {
-    "dense-monosemantic": true,
-    "sparse-neuron-pairs": true,
-    "represented-grows": true,
+    "dense-monosemantic": "pass",
+    "sparse-neuron-pairs": "pass",
+    "represented-grows": "pass",
   });
 });
 
 Deno.test("privileged's checks fail where the solutions are swapped", () => {
   assert.deepEqual(checksOn((p) => p >= 0.3 ? pairs() : dedicated()), {
-    "dense-monosemantic": false,
-    "sparse-neuron-pairs": false,
-    "represented-grows": false,
+    "dense-monosemantic": "fail",
+    "sparse-neuron-pairs": "fail",
+    "represented-grows": "fail",
   });
 });
