@@ -143,7 +143,7 @@ async function runSections(
 
 /**
  * Writes the figure book's report `<out>/index.html` for `reports` and prints the summary line
- * `figures: P/T claims pass, K partly, F fail; all N instances finite; in S s on <trainer>;
+ * `figures: P/T claims pass, K partly, F fail; all N instances finite; <trainer>; in S s;
  * wrote …` (the partly and fail counts where not 0). `trainers` are the cache keys' names
  * (`ResolvedBackend.trainer`), named for a reader with `trainerLabel`.
  */
@@ -167,8 +167,8 @@ export async function writeBook(
   const { claims, training } = bookCounts(reports);
   const seconds = run.seconds.toFixed(1);
   console.log(
-    `figures: ${claimsText(claims)}; ${finitenessText(training, false)}; ` +
-      `in ${seconds} s on ${trainer}; wrote ${resolve(path)}`,
+    `figures: ${claimsText(claims)}; ${finitenessText(training, false)}; ${trainer}; ` +
+      `in ${seconds} s; wrote ${resolve(path)}`,
   );
 }
 

@@ -15,6 +15,8 @@ export interface XySeries {
   points: readonly { x: number; y: number }[];
   /** A line through the points, or a dot at each. */
   mark: "line" | "dot";
+  /** A CSS colour for this name (default: the next Tableau colour in order of names). */
+  color?: string;
 }
 
 /** Options of {@link xyChart}. */
@@ -33,6 +35,10 @@ export interface XyChartOptions {
   series: readonly XySeries[];
   /** Horizontal reference lines, each labelled at the right end (e.g. y = 1/2, "digon"). */
   rules?: readonly { y: number; label: string }[];
+  /** The x axis' extent (default: the data's). */
+  xDomain?: readonly [number, number];
+  /** The y axis' extent (default: the data's). */
+  yDomain?: readonly [number, number];
   /** Plot area with axes, in pixels (defaults 640 × 400). */
   width?: number;
   /** See `width`. */
@@ -47,7 +53,10 @@ export interface XyChartOptions {
 export function xyChart(options: XyChartOptions): string {
   const { series, logX = false, logY = false, rules = [] } = options;
   const names = [...new Set(series.map((entry) => entry.name))];
-  const colors = names.map((_, index) => d3.schemeTableau10[index % 10] as string);
+  const colors = names.map((name, index) =>
+    series.find((entry) => entry.name === name && entry.color !== undefined)?.color ??
+      d3.schemeTableau10[index % 10] as string
+  );
   const document = newDocument();
   const chart = Plot.plot({
     document,
@@ -57,9 +66,9 @@ export function xyChart(options: XyChartOptions): string {
     marginRight: rules.length > 0 ? 150 : 32,
     marginBottom: 42,
     grid: true,
-    x: axisOptions(logX, options.xLabel),
+    x: { ...axisOptions(logX, options.xLabel), domain: options.xDomain },
     // The label clears tick labels as wide as "0.0003".
-    y: { ...axisOptions(logY, options.yLabel), labelOffset: 54 },
+    y: { ...axisOptions(logY, options.yLabel), labelOffset: 54, domain: options.yDomain },
     color: { domain: names, range: colors },
     marks: [
       Plot.ruleY(rules, { y: "y", stroke: "#999", strokeDasharray: "4,3" }),

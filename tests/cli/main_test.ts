@@ -77,7 +77,7 @@ Deno.test("figures --only runs the named sections, writes index.html, exits 1 on
     assert.match(lines[0], /^intro \(§2\): 0\/3 claims pass, 3 fail, /);
     assert.match(
       lines.at(-1)!,
-      /^figures: 0\/3 claims pass, 3 fail; all 40 instances finite; in [\d.]+ s on CPU reference trainer \(f64\); wrote .*index\.html$/,
+      /^figures: 0\/3 claims pass, 3 fail; all 40 instances finite; CPU reference trainer \(f64\); in [\d.]+ s; wrote .*index\.html$/,
     );
     const folders = [...Deno.readDirSync(out)].map((entry) => entry.name).sort();
     assert.deepEqual(folders, [".cache", "index.html", "intro"]);
