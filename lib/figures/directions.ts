@@ -1,8 +1,10 @@
 /**
  * @module
- * Feature directions in a 2-D hidden space, one panel per model (the paper's intro figure).
+ * Feature directions in a 2-D hidden space, one panel per model (the paper's intro figure),
+ * optionally with each model's WᵀW under its directions, in rows of a given number of panels.
  */
 import * as d3 from "d3";
+import { drawGramLegend, drawGramMatrix, gramHeight, type GramMatrix } from "./heatmap.ts";
 import {
   append,
   createFigure,
@@ -10,7 +12,9 @@ import {
   drawRampLegend,
   drawSwatchLegend,
   FAINT,
+  LEGEND_GRADIENT_ID,
   LEGEND_HEIGHT,
+  LEGEND_WIDTH,
   MARGIN,
   newDocument,
   PANEL_SIZE,
@@ -18,6 +22,7 @@ import {
   requireLength,
   requirePanels,
   rowWidth,
+  type Selection,
   serialize,
   TITLE_HEIGHT,
 } from "./svg.ts";
@@ -30,19 +35,32 @@ export interface DirectionsPanel {
   directions: readonly (readonly [number, number])[];
   /** The value that sets each feature's colour (its importance I_i, or its density p_i). */
   shade: readonly number[];
+  /** The model's WᵀW (and b), drawn under its directions as the paper's intro figure does. */
+  gram?: GramMatrix;
 }
+
+/** Options of {@link featureDirectionsFigure}. */
+export interface DirectionsOptions {
+  /** Panels per row; more panels wrap onto further rows (default: all in one row). */
+  columns?: number;
+}
+
+/** Vertical space between a panel's directions and its WᵀW, and between rows, in px. */
+const ROW_GAP = 12;
 
 /**
  * Small multiples of feature directions in a 2-D hidden space (the paper's intro figure):
  * each feature i is a line from the origin to W_i with a dot at the tip, coloured by its `shade`
- * over a faint unit circle. With a string `legend`, shade is a value (darker = higher; the intro
- * colours by importance I_i) under a ramp legend of that title; with a list of names, shade is
- * the index of the feature's category (e.g. its correlated set), under a swatch legend. All
- * panels share one scale, on which max(1, max‖W_i‖) reaches the panel's edge.
+ * over a faint unit circle, with the panel's WᵀW and b under it where given. With a string
+ * `legend`, shade is a value (darker = higher; the intro colours by importance I_i) under a ramp
+ * legend of that title; with a list of names, shade is the index of the feature's category (e.g.
+ * its correlated set), under a swatch legend. All panels share one scale, on which
+ * max(1, max‖W_i‖) reaches the panel's edge.
  */
 export function featureDirectionsFigure(
   panels: readonly DirectionsPanel[],
   legend: string | readonly string[] = "importance Iᵢ",
+  options: DirectionsOptions = {},
 ): string {
   requirePanels(panels, "featureDirectionsFigure");
   for (const { title, directions, shade } of panels) {
@@ -60,15 +78,16 @@ export function featureDirectionsFigure(
   const norms = panels.flatMap((panel) => panel.directions.map(([x, y]) => Math.hypot(x, y)));
   const half = PANEL_SIZE / 2;
   const scale = (half - 6) / Math.max(1, ...norms);
-
-  const document = newDocument();
-  const legendTop = TITLE_HEIGHT + PANEL_SIZE + 12;
-  const root = createFigure(
-    document,
-    rowWidth(panels.length, PANEL_SIZE),
-    legendTop + LEGEND_HEIGHT,
+  const grams = panels.flatMap((panel) => panel.gram === undefined ? [] : [panel.gram]);
+  const withGram = grams.length > 0;
+  const columns = Math.min(options.columns ?? panels.length, panels.length);
+  const rows = d3.range(0, panels.length, columns).map((start: number) =>
+    panels.slice(start, start + columns)
   );
-  drawPanelRow(root, panels, PANEL_SIZE, (group, panel) => {
+  const panelHeight = PANEL_SIZE + (withGram ? ROW_GAP + gramHeight(grams) : 0);
+  const rowHeight = TITLE_HEIGHT + panelHeight + ROW_GAP;
+
+  const drawDirections = (group: Selection, panel: DirectionsPanel) => {
     const origin = append(group, "g", { transform: `translate(${half},${half})` });
     append(origin, "circle", { class: "unit-circle", r: px(scale), fill: "none", stroke: FAINT });
     // Lowest first, so the highest (the most important features) are drawn on top.
@@ -87,12 +106,32 @@ export function featureDirectionsFigure(
       });
       append(origin, "circle", { class: "feature-tip", cx: tip.x, cy: tip.y, r: 3.5, fill: color });
     }
+    if (panel.gram !== undefined) {
+      const under = append(group, "g", { transform: `translate(0,${PANEL_SIZE + ROW_GAP})` });
+      drawGramMatrix(under, { title: panel.title, ...panel.gram }, "WᵀW");
+    }
+  };
+
+  const document = newDocument();
+  const legendTop = rows.length * rowHeight;
+  const root = createFigure(
+    document,
+    rowWidth(columns, PANEL_SIZE),
+    legendTop + LEGEND_HEIGHT,
+  );
+  rows.forEach((row: DirectionsPanel[], index: number) => {
+    const group = append(root, "g", { transform: `translate(0,${index * rowHeight})` });
+    drawPanelRow(group, row, PANEL_SIZE, drawDirections);
   });
   if (typeof legend === "string") {
     drawRampLegend(root, MARGIN, legendTop, legend, ramp.domain(), ramp);
   } else {
     const swatches = legend.map((label, category) => ({ label, color: categoryColor(category) }));
     drawSwatchLegend(root, MARGIN, legendTop + 8, swatches);
+  }
+  if (withGram) {
+    const left = MARGIN + LEGEND_WIDTH + 48;
+    drawGramLegend(root, left, legendTop, "WᵀW and b", `${LEGEND_GRADIENT_ID}-gram`);
   }
   return serialize(root);
 }

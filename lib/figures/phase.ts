@@ -5,8 +5,9 @@
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import type { ExtraFeaturePhase } from "../analysis/theory.ts";
-import { axisOptions, frameChart } from "./axes.ts";
+import { frameChart } from "./axes.ts";
 import {
+  formatShort,
   MARGIN,
   NEGATIVE_COLOR,
   newDocument,
@@ -60,11 +61,18 @@ function logCellEdges(centers: readonly number[]): number[] {
 }
 
 /**
+ * Ticks of both log axes, at 1, 2 and 5 per decade (0.01 … 10): evenly spaced on a log axis, and
+ * 0.5 sits by the triple point p = 4/7.
+ */
+const LOG_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+
+/**
  * Phase diagrams of the extra feature over relative importance r (log x, e.g. 0.1–10) and
  * density p = 1 − S (log y, 1 at the top down to e.g. 0.01): one panel per grid (say empirical
- * and theoretical, side by side), cells coloured by phase, optional boundary curves on top.
+ * and theoretical, side by side), cells coloured by phase, optional boundary curves on top, an
+ * optional title above, ticks at 1, 2 and 5 per decade.
  */
-export function phaseDiagramFigure(panels: readonly PhasePanel[]): string {
+export function phaseDiagramFigure(panels: readonly PhasePanel[], title?: string): string {
   requirePanels(panels, "phaseDiagramFigure");
   const cells = panels.flatMap((panel) => {
     requireLength(panel.phases.length, panel.density.length, `${panel.title}: phases`);
@@ -88,6 +96,10 @@ export function phaseDiagramFigure(panels: readonly PhasePanel[]): string {
     )
   );
   const phases = Object.keys(PHASE_STYLE) as Phase[];
+  const ticksWithin = (edges: number[]) =>
+    LOG_TICKS.filter((tick) => tick >= Math.min(...edges) && tick <= Math.max(...edges));
+  const xTicks = ticksWithin(cells.flatMap((cell) => [cell.x1, cell.x2]));
+  const yTicks = ticksWithin(cells.flatMap((cell) => [cell.y1, cell.y2]));
   const document = newDocument();
   const chart = Plot.plot({
     document,
@@ -97,10 +109,21 @@ export function phaseDiagramFigure(panels: readonly PhasePanel[]): string {
     marginRight: 24,
     marginBottom: 42,
     fx: { domain: panels.map((panel) => panel.title), label: null, padding: 0.12 },
-    x: axisOptions(true, "relative importance r of the extra feature", "×"),
-    y: axisOptions(true, "density 1−S"),
+    x: { type: "log" },
+    y: { type: "log" },
     color: { domain: phases, range: phases.map((phase) => PHASE_STYLE[phase].color) },
     marks: [
+      // Axis marks with their own text: Plot's log axes blank some labels of explicit ticks.
+      Plot.axisX(xTicks, {
+        text: (r: number) => `${formatShort(r)}×`,
+        label: "relative importance r of the extra feature",
+        labelAnchor: "center",
+      }),
+      Plot.axisY(yTicks, {
+        text: (p: number) => formatShort(p),
+        label: "density p = 1−S",
+        labelAnchor: "center",
+      }),
       Plot.rect(cells, {
         fx: "panel",
         x1: "x1",
@@ -120,5 +143,5 @@ export function phaseDiagramFigure(panels: readonly PhasePanel[]): string {
       }),
     ],
   }) as SvgNode;
-  return frameChart(document, chart, undefined, phases.map((phase) => PHASE_STYLE[phase]));
+  return frameChart(document, chart, title, phases.map((phase) => PHASE_STYLE[phase]));
 }

@@ -209,3 +209,41 @@ export function requirePanels(panels: readonly unknown[], figure: string): void 
 export function requireLength(actual: number, expected: number, what: string): void {
   if (actual !== expected) throw new Error(`${what} has length ${actual}, expected ${expected}`);
 }
+
+/**
+ * The indices 0, k, 2k, … below `count` to label on an index axis whose entries are `spacing` px
+ * apart: k is the smallest of 1, 2, 5, 10, 20, 50, … that puts labels at least 18 px apart.
+ */
+export function indexTicks(count: number, spacing: number): number[] {
+  const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+  const step = steps.find((k) => k * spacing >= 18) ?? count;
+  return d3.range(0, count, step);
+}
+
+/** Colour of index tick labels (feature numbers along a matrix or a column of bars). */
+export const TICK_COLOR = "#555555";
+
+/**
+ * Labels entries of an index axis (e.g. feature i): each index in `indices` at the centre of its
+ * entry, `center(i)` px along the axis. `rows` puts them left of x = 0, right-aligned; `columns`
+ * puts them under y = `below`, centred.
+ */
+export function drawIndexTicks(
+  parent: Selection,
+  indices: readonly number[],
+  center: (index: number) => number,
+  axis: { kind: "rows" } | { kind: "columns"; below: number },
+): void {
+  const ticks = append(parent, "g", { class: "index-ticks", "font-size": 9, fill: TICK_COLOR });
+  for (const index of indices) {
+    const position: Attributes = axis.kind === "rows"
+      ? { x: -3, y: px(center(index)), dy: "0.32em", "text-anchor": "end" }
+      : { x: px(center(index)), y: px(axis.below + 10), "text-anchor": "middle" };
+    append(ticks, "text", position).text(String(index));
+  }
+}
+
+/** The extent [0, top'] of an axis from 0 to `top`, with top' rounded up to a tick (d3's nice). */
+export function niceFromZero(top: number): [number, number] {
+  return d3.scaleLinear().domain([0, top]).nice().domain() as [number, number];
+}

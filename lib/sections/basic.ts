@@ -12,6 +12,7 @@
  * t = linspace(0, 1, 20), drawn as the notebook's `render_features(model, np.s_[::2])`.
  */
 import { representedFeatures } from "../analysis/geometry.ts";
+import { LEARNED_NORM } from "../analysis/phase.ts";
 import { featureNorms, gram, superposition } from "../analysis/metrics.ts";
 import { linearExpectedLoss, linearOptimum } from "../analysis/theory.ts";
 import { reluOutputExpectedLosses } from "../analysis/loss.ts";
@@ -383,6 +384,12 @@ function basicChecks(linear: readonly BasicModel[], relu: readonly BasicModel[])
   ];
 }
 
+/** The norm above which the checks count a feature as represented, as the bars mark it. */
+const REPRESENTED = {
+  norm: LEARNED_NORM,
+  label: `‖Wᵢ‖ = ${LEARNED_NORM}: features beyond it count as represented`,
+};
+
 const HEADINGS = {
   linear: `linear model x′ = WᵀWx + b (n = ${BASIC_N}, m = ${BASIC_M}, Iᵢ = 0.7ⁱ)`,
   relu: "ReLU output model x′ = ReLU(WᵀWx + b)",
@@ -439,13 +446,18 @@ export const basic: Section<BasicSettings> = {
     const relu = models("relu", "relu_sparse");
     const block = (heading: string, selected: readonly BasicModel[]) => {
       const { gram, norms } = panels(selected, BASIC_M, BASIC_N);
-      return { heading, svgs: [gramHeatmapFigure(gram), featureNormBarsFigure(norms)] };
+      return {
+        heading,
+        svgs: [gramHeatmapFigure(gram), featureNormBarsFigure(norms, { threshold: REPRESENTED })],
+      };
     };
     const figures = [{
       name: "basic",
-      caption: "One column per sparsity S (dense on the left). For each model, WᵀW with b " +
-        "beside it (top) and ‖W_i‖ per feature, most important first, coloured by " +
-        "superposition Σ_{j≠i}(Ŵ_i·W_j)² (bottom).",
+      caption: "One column per sparsity S (dense on the left). For each model, WᵀW (row i, " +
+        "column j: W_i·W_j) with b beside it (top), and ‖W_i‖ per feature i, most important " +
+        "first, coloured by superposition Σ_{j≠i}(Ŵ_i·W_j)² (bottom); the dark dashed line is " +
+        `the threshold ‖W_i‖ = ${LEARNED_NORM} above which the checks count a feature as ` +
+        "represented.",
       svg: stackFigures([block(HEADINGS.linear, linear), block(HEADINGS.relu, relu)]),
     }];
     const sweep = models("sweep");
@@ -455,7 +467,9 @@ export const basic: Section<BasicSettings> = {
         name: "basic_sweep",
         caption: "The notebook's n = 100, m = 20 sweep: ‖W_i‖ coloured by superposition for " +
           "every other density, as its render_features(model, np.s_[::2]).",
-        svg: featureNormBarsFigure(norms.filter((_, index) => index % 2 === 0)),
+        svg: featureNormBarsFigure(norms.filter((_, index) => index % 2 === 0), {
+          threshold: REPRESENTED,
+        }),
       });
     }
     return { experiments, tables: {}, figures, checks: basicChecks(linear, relu) };

@@ -7,9 +7,11 @@
  * - The natural solution: n = 3, m = 6, dense. |x| = ReLU(x) + ReLU(−x), so each feature gets a
  *   positive-side and a negative-side neuron, and the loss is near zero.
  * - Superposition against sparsity: n = 100, m = 40, I_i = 0.8^i. Dense, every neuron is
- *   monosemantic; as the features get sparser, more neurons carry several features, the
- *   neurons of the most important features last. Neurons are drawn after footnote 15's
- *   rescaling (each neuron's largest |W₁| is 1), sorted by the importance of their largest feature.
+ *   monosemantic; as the features get sparser, more neurons carry several features, and the
+ *   paper finds those of the most important features tend to stay monosemantic: measured where
+ *   both kinds coexist as how often a monosemantic neuron's largest feature is the more important
+ *   (`monosemanticLead`). Neurons are drawn after footnote 15's rescaling (each neuron's largest
+ *   |W₁| is 1), sorted by the importance of their largest feature, over a heatmap of W₁.
  * - Every asymmetric superposition motif of the selected models is found (`asymmetricMotifs`) and
  *   listed in `motifs.csv`, and the first is drawn.
  *
@@ -20,7 +22,9 @@ import {
   type AsymmetricMotif,
   asymmetricMotifs,
   neuronFeatures,
+  type NeuronKind,
   neuronKind,
+  neuronOrder,
   rescaleNeurons,
 } from "../analysis/neurons.ts";
 import { selectedInstances } from "../engine/result.ts";
@@ -34,10 +38,9 @@ import {
   type RunSpec,
   weightMatrix,
 } from "../engine/spec.ts";
-import { stackFigures } from "../figures/compose.ts";
 import { motifFigure } from "../figures/motif.ts";
 import { neuronBarsFigure } from "../figures/neurons.ts";
-import { densityLabel } from "../figures/svg.ts";
+import { densityLabel, formatShort } from "../figures/svg.ts";
 import { type ContractExperiment, DENSITY_COLUMN, type TableSpec } from "../io/tables.ts";
 import { neuronPanel, neuronRows, NEURONS_TABLE } from "./privileged.ts";
 import {
@@ -81,10 +84,17 @@ const DENSE_POLYSEMANTIC = 0.1;
 const SPARSE_POLYSEMANTIC = 0.5;
 /** How far the polysemantic share may fall from one density to the next, sparser one. */
 const SHARE_NOISE = 0.1;
-/** How many of the most important features the longest monosemantic one must be among. */
-const TOP_FEATURES = 3;
+/**
+ * The least {@link monosemanticLead} that shows the paper's ordering: a monosemantic neuron's
+ * feature is the more important in three of four pairings with a polysemantic neuron's.
+ */
+const CLEAR_LEAD = 0.75;
+/** {@link monosemanticLead} when importance does not tell the two kinds apart. */
+const NO_RELATION = 0.5;
+/** Neurons of each kind a model needs for {@link monosemanticLead} to mean something. */
+const FEWEST_OF_KIND = 3;
 /** Neuron-bar panels per row of the sweep's figure. */
-const PANELS_PER_ROW = 3;
+const PANELS_PER_ROW = 4;
 
 /** `motifs.csv`: every asymmetric superposition motif of the selected models. */
 export const MOTIFS_TABLE: TableSpec = {
@@ -157,24 +167,29 @@ function measure(experiment: ContractExperiment) {
 
 type Point = ReturnType<typeof measure>[number];
 
-/** The features that are the largest feature of a monosemantic neuron of the model. */
-function monosemanticFeatures(point: Point): Set<number> {
-  return new Set(point.features.flatMap((carried) => carried.length === 1 ? carried : []));
+/**
+ * How far a model's monosemantic neurons serve more important features than its polysemantic
+ * ones: the probability that a random monosemantic neuron's largest feature is more important
+ * (lower i) than a random polysemantic neuron's, ties counting half (the area under the ROC curve,
+ * i.e. the Mann–Whitney U over the two groups' largest features). 1/2 is no relation; undefined
+ * where the model has fewer than {@link FEWEST_OF_KIND} neurons of either kind.
+ */
+function monosemanticLead(point: Point): number | undefined {
+  const largest = (kind: NeuronKind) =>
+    point.features.flatMap((carried, j) => point.kinds[j] === kind ? [carried[0]] : []);
+  const monosemantic = largest("monosemantic");
+  const polysemantic = largest("polysemantic");
+  if (Math.min(monosemantic.length, polysemantic.length) < FEWEST_OF_KIND) return undefined;
+  const wins = monosemantic.flatMap((a) => polysemantic.map((b) => a < b ? 1 : a === b ? 0.5 : 0));
+  return wins.reduce((sum: number, win) => sum + win, 0) / wins.length;
 }
 
-/**
- * For each feature on a monosemantic neuron at the densest density: at how many densities in a
- * row, from the densest, it is the largest feature of a monosemantic neuron.
- */
-function monosemanticSurvival(sweep: readonly Point[]): Map<number, number> {
-  const monosemantic = sweep.map(monosemanticFeatures);
-  const survival = new Map<number, number>();
-  for (const feature of monosemantic[0] ?? []) {
-    let densities = 0;
-    while (densities < sweep.length && monosemantic[densities].has(feature)) densities++;
-    survival.set(feature, densities);
-  }
-  return survival;
+/** The sweep's models with both kinds of neuron, each with its {@link monosemanticLead}. */
+function mixedModels(sweep: readonly Point[]): { point: Point; lead: number }[] {
+  return sweep.flatMap((point) => {
+    const lead = monosemanticLead(point);
+    return lead === undefined ? [] : [{ point, lead }];
+  });
 }
 
 /** The natural solution: a monosemantic positive-side and negative-side neuron per feature. */
@@ -188,15 +203,38 @@ function sides(point: Point, n: number): { positive: boolean; negative: boolean 
 }
 
 /**
- * {@link monosemanticSurvival} in words, the features grouped by their count, longest first:
- * "4: features 0, 2, 4; 3: features 1, 3" ("none" for no features).
+ * The ordering check's outcome: it passes where P ≥ {@link CLEAR_LEAD} at every density with both
+ * kinds; it holds partly where P is that clear at some of them only, or above ½ (a lean) at all;
+ * the measured text gives P at each and, where partial, why.
  */
-function survivalText(survival: ReadonlyMap<number, number>): string {
-  const counts = [...new Set(survival.values())].sort((a, b) => b - a);
-  return counts.map((count) => {
-    const features = [...survival].flatMap(([feature, c]) => c === count ? [feature] : []);
-    return `${count}: features ${features.sort((a, b) => a - b).join(", ")}`;
-  }).join("; ") || "none";
+function orderingOutcome(
+  mixed: readonly { point: Point; lead: number }[],
+): Pick<Check, "measured" | "status"> {
+  if (mixed.length === 0) {
+    return {
+      measured: `no density has ${FEWEST_OF_KIND} or more neurons of each kind`,
+      status: "fail",
+    };
+  }
+  const at = (selection: readonly { point: Point }[]) =>
+    numbers(selection.map(({ point }) => point.density), 2);
+  const polysemantic = mixed.map(({ point }) =>
+    point.kinds.filter((kind) => kind === "polysemantic").length
+  );
+  const clear = mixed.filter(({ lead }) => lead >= CLEAR_LEAD);
+  const leaning = mixed.every(({ lead }) => lead > NO_RELATION);
+  const why = clear.length === mixed.length
+    ? ""
+    : clear.length > 0
+    ? `; ≥ ${CLEAR_LEAD} at 1−S = ${at(clear)} only`
+    : leaning
+    ? `; above ½ at each but below ${CLEAR_LEAD}: a lean, not a clear ordering`
+    : `; nowhere ≥ ${CLEAR_LEAD}`;
+  return {
+    measured: `at 1−S = ${at(mixed)}: P = ${numbers(mixed.map(({ lead }) => lead), 2)}, with ` +
+      `${polysemantic.join(", ")} polysemantic neurons of ${COMPUTATION_SETUP.sweep.m}${why}`,
+    status: verdict(clear.length === mixed.length, clear.length > 0 || leaning),
+  };
 }
 
 /** The claims of §11, measured. */
@@ -204,9 +242,6 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
   const { n } = COMPUTATION_SETUP.natural;
   const naturalSides = natural ? sides(natural, n) : [];
   const shares = sweep.map((point) => point.polysemanticShare);
-  const survival = monosemanticSurvival(sweep);
-  const longest = Math.max(0, ...survival.values());
-  const survivors = [...survival].flatMap(([feature, count]) => count === longest ? [feature] : []);
   const densities = (points: readonly Point[]) => numbers(points.map((point) => point.density), 2);
   return [
     {
@@ -243,32 +278,26 @@ function computationChecks(natural: Point | undefined, sweep: readonly Point[]):
     {
       id: "important-stay-monosemantic",
       figure: "neurons",
-      claim: "Neurons of the most important features stay monosemantic longest.",
-      requires: "of the features on monosemantic neurons when dense, those that keep one at " +
-        `the most densities in a row (from the densest) include one of the ${TOP_FEATURES} most ` +
-        "important, and other features lose theirs earlier",
-      measured: `densities in a row (of ${sweep.length}) on a monosemantic neuron: ${
-        survivalText(survival)
-      }`,
-      status: verdict(
-        survivors.some((feature) => feature < TOP_FEATURES) &&
-          [...survival.values()].some((count) => count < longest),
-      ),
+      claim: "Neurons for the most important features tend to stay monosemantic: where mono- " +
+        "and polysemantic neurons coexist, the polysemantic ones serve the less important features.",
+      requires: `at every density with ≥ ${FEWEST_OF_KIND} neurons of each kind, P(a ` +
+        "monosemantic neuron's largest feature is more important than a polysemantic " +
+        `neuron's; ties ½) ≥ ${CLEAR_LEAD} (½ would be no relation); partly: ≥ ${CLEAR_LEAD} ` +
+        "at some such densities, or above ½ at all",
+      ...orderingOutcome(mixedModels(sweep)),
     },
   ];
 }
 
+/** The value axis of the rescaled neurons' bars. */
+const RESCALED_WEIGHT = "W₁[j, i] (rescaled)";
+
 /** The sweep's neuron bars, {@link PANELS_PER_ROW} densities per row. */
 function sweepFigure(sweep: readonly Point[], n: number): string {
-  const rows: Point[][] = [];
-  sweep.forEach((point, k) => {
-    if (k % PANELS_PER_ROW === 0) rows.push([]);
-    rows[rows.length - 1].push(point);
+  return neuronBarsFigure(sweep.map((point) => neuronPanel(point, n)), {
+    weightLabel: RESCALED_WEIGHT,
+    perRow: PANELS_PER_ROW,
   });
-  return stackFigures(rows.map((row) => ({
-    heading: `1−S = ${numbers(row.map((point) => point.density), 2)}`,
-    svgs: [neuronBarsFigure(row.map((point) => neuronPanel(point, n)))],
-  })));
 }
 
 /** The motif's two neurons and two features, as a circuit. */
@@ -287,6 +316,33 @@ function drawMotif(motif: AsymmetricMotif, point: Point) {
       numbers([motif.interference], 2)
     } to output ${secondary}; the inhibitor takes back ${numbers([-motif.inhibition], 2)}`,
   });
+}
+
+/** What the densest model's neurons serve, for the sweep's caption. */
+function densestText(densest: Point | undefined): string {
+  if (!densest) return "";
+  const served = [...new Set(densest.features.flatMap((carried) => carried.slice(0, 1)))];
+  const polysemantic = densest.kinds.filter((kind) => kind === "polysemantic").length;
+  return `At ${densityLabel(densest.density)}, ${polysemantic} of the ` +
+    `${densest.kinds.length} neurons are polysemantic, and the neurons serve ${served.length} ` +
+    `features (largest ${Math.max(...served)}), the most important with several neurons each. `;
+}
+
+/** What the drawn motif shows, naming its neurons' bars in the sweep's figure. */
+function motifCaption(motif: AsymmetricMotif, point: Point, found: number): string {
+  const order = neuronOrder(point.features);
+  const bar = (j: number) => `bar ${order.indexOf(j) + 1}`;
+  const [wa, wb] = motif.inputWeights.map(formatShort);
+  const [ua, ub] = motif.outputWeights.map(formatShort);
+  const { neuron, inhibitor, primary, secondary } = motif;
+  return `One of the ${found} asymmetric superposition motifs found, in the model at ` +
+    `${densityLabel(point.density)} (weights after the rescaling; edge width ∝ |w|, blue ` +
+    `positive, red negative): neuron ${neuron} (${bar(neuron)} of that panel) carries feature ` +
+    `${primary} with input weight ${wa} and feature ${secondary} with ${wb}, and writes them ` +
+    `back with ${ua} and ${ub}, so feature ${primary} interferes with output ${secondary} and ` +
+    `not the reverse; neuron ${inhibitor} (${bar(inhibitor)}) fires with feature ${primary} and ` +
+    `writes ${formatShort(motif.inhibitorWeights[1])} to output ${secondary}, taking back ` +
+    `${formatShort(-motif.inhibition)} of the ${formatShort(motif.interference)}.`;
 }
 
 /** Computation in superposition as a section of the figure book. */
@@ -339,27 +395,41 @@ export const computation: Section<ComputationSettings> = {
     const sweep = measure(experiments[1]);
     const { n } = COMPUTATION_SETUP.sweep;
     const motifs = sweep.flatMap((point) => point.motifs.map((motif) => ({ point, motif })));
+    const mixed = mixedModels(sweep);
     const figures = [
       {
         name: "natural",
         caption: "n = 3, m = 6, dense: each bar is a neuron's input weights W₁[j, ·] after " +
-          "rescaling; every feature has a neuron for its positive side (above the axis) and " +
-          "one for its negative side (below).",
-        svg: natural ? neuronBarsFigure([neuronPanel(natural, 3)]) : "",
+          "footnote 15's rescaling (largest 1), and the heatmap below shows the same weights, " +
+          "a row per feature and the neuron's column under its bar: every feature has a neuron " +
+          "for its positive side (above the axis, blue) and one for its negative side (below, " +
+          "red), |x| = ReLU(x) + ReLU(−x).",
+        svg: natural
+          ? neuronBarsFigure([neuronPanel(natural, 3)], { weightLabel: RESCALED_WEIGHT })
+          : "",
       },
       {
         name: "neurons",
-        caption: "n = 100, m = 40, I_i = 0.8^i: each bar is a neuron's input weights |W₁[j, i]| " +
-          "after footnote 15's rescaling (largest 1), stacked by feature (negative below the " +
-          "axis) and sorted by the importance of the neuron's largest feature. Dense, every " +
-          "neuron is monosemantic; sparser, more neurons carry several features.",
+        caption: "n = 100, m = 40, I_i = 0.8^i, one model per density. Bars: each neuron's " +
+          "input weights W₁[j, i] after footnote 15's rescaling (each neuron's largest |W₁[j, i]| " +
+          "is 1), stacked by feature (negative below the axis) and coloured by the feature's " +
+          "importance band, the neurons sorted by the importance of their largest feature; a " +
+          "grey square marks a monosemantic neuron, a black one a polysemantic one. Heatmap: " +
+          "the same weights, a row per feature (most important at the top) and each neuron's " +
+          "column under its bar, so a monosemantic neuron is a single dark cell. Each row of " +
+          "panels has its own value axis: the sparsest model's neurons stack many features and " +
+          "are far taller. " + densestText(sweep[0]) +
+          "Sparser, more neurons carry several features. " +
+          (mixed.length === 0 ? "" : "Where both kinds coexist, the probability that a " +
+            "monosemantic neuron's largest feature is more important than a polysemantic one's " +
+            `is ${numbers(mixed.map(({ lead }) => lead), 2)} at 1−S = ${
+              numbers(mixed.map(({ point }) => point.density), 2)
+            } (½ would be no relation).`),
         svg: sweepFigure(sweep, n),
       },
       ...motifs.slice(0, 1).map(({ point, motif }) => ({
         name: "motif",
-        caption: `One of the ${motifs.length} asymmetric superposition motifs found: a neuron ` +
-          "carries two features with unequal input weights and reciprocal output weights, and " +
-          "a second neuron inhibits the output that the larger one interferes with.",
+        caption: motifCaption(motif, point, motifs.length),
         svg: drawMotif(motif, point),
       })),
     ].filter((figure) => figure.svg !== "");

@@ -79,7 +79,7 @@ export const EXPERIMENTS: readonly CorrelatedExperiment[] = [
   },
   {
     name: "three_pairs",
-    heading: "three correlated pairs, m = 2: side by side, then collapsing as density rises",
+    heading: "three correlated pairs, m = 2: collapsed when dense, side by side when sparse",
     correlation: "correlated",
     n: 6,
     m: 2,
@@ -274,6 +274,9 @@ function correlatedChecks(models: Record<string, Model[]>): Check[] {
   ];
 }
 
+/** Panels per row of the 2-D experiments, so that the figure reads at a report's width. */
+const PLANAR_COLUMNS = 5;
+
 /** The figures: directions of the 2-D experiments, canonically oriented; the bases' cosines. */
 function correlatedFigures(models: Record<string, Model[]>) {
   const planar = EXPERIMENTS.filter((experiment) => experiment.m === 2).map((experiment) => ({
@@ -285,13 +288,20 @@ function correlatedFigures(models: Record<string, Model[]>) {
         shade: range(experiment.n).map(model.set),
       })),
       range(experiment.n / experiment.setSize).map((set) => `set ${set + 1}`),
+      { columns: PLANAR_COLUMNS },
     )],
   }));
+  const { n, setSize } = EXPERIMENTS.find((experiment) => experiment.name === "local_bases")!;
   const bases = models.local_bases.map((model) => ({
     title: densityLabel(model.density),
-    gram: range(20).map((i) => range(20).map((j) => model.cosine(i, j))),
+    gram: range(n).map((i) => range(n).map((j) => model.cosine(i, j))),
   }));
-  return { planar: stackFigures(planar), bases: gramHeatmapFigure(bases, "cos(Wᵢ, Wⱼ)") };
+  // A line where each set after the first starts.
+  const sets = range(n / setSize).slice(1).map((set) => set * setSize);
+  return {
+    planar: stackFigures(planar),
+    bases: gramHeatmapFigure(bases, "cos(Wᵢ, Wⱼ)", { separators: sets }),
+  };
 }
 
 /** Correlated and anticorrelated features as a section of the figure book. */
@@ -340,13 +350,15 @@ export const correlated: Section<CorrelatedSettings> = {
           name: "correlated",
           caption: "Feature directions W_i of the selected model at each density, rotated so " +
             "that W_0 points right and reflected so that W_1 is above it; colour by set (the " +
-            "partners of a set share it).",
+            "partners of a set share it), five panels a row. In the three pairs (densest first), " +
+            "a collapsed pair is a single line: both partners on their principal component.",
           svg: figures.planar,
         },
         {
           name: "correlated_bases",
-          caption: "cos(W_i, W_j) for two sets of ten correlated features in m = 10 (features " +
-            "0–9 and 10–19): near 0 within a set (a local orthogonal basis), not across sets.",
+          caption: "cos(W_i, W_j) (row i, column j) for two sets of ten correlated features in " +
+            "m = 10, features 0–9 and 10–19, the black lines between the sets: near 0 within a " +
+            "set (a local orthogonal basis), not across sets.",
           svg: figures.bases,
         },
       ],

@@ -417,6 +417,7 @@ function stageFigure(restart: StageRestart, n: number, m: number): string {
       gram: range(n).map((i) => range(n).map((j) => featureCosine(weights[t], m, n, i, j))),
     })),
     "cos(Wᵢ, Wⱼ)",
+    { separators: [CORRELATED_SETS.data.setSize] },
   );
   return stackFigures([
     {

@@ -5,10 +5,16 @@
  * p = 20^−t for t = linspace(0, 1, 10) (p = 1 … 0.05), best-of-k restarts. Dense: the two most
  * important features get orthogonal dimensions; sparser: antipodal pairs, then a pentagon.
  */
-import { angleGaps, featureCosine, representedFeatures } from "../analysis/geometry.ts";
-import { featureDimensionality, featureNorms } from "../analysis/metrics.ts";
+import {
+  angleGaps,
+  canonicalDirections,
+  featureCosine,
+  representedFeatures,
+} from "../analysis/geometry.ts";
+import { featureDimensionality, featureNorms, gram } from "../analysis/metrics.ts";
 import { selectedInstances } from "../engine/result.ts";
 import {
+  biasVector,
   densitySweep,
   geometricImportance,
   notebookRun,
@@ -72,6 +78,7 @@ function selectedModels(trained: TrainedRuns) {
       density: run.instances[k].density[0],
       importance: run.instances[k].importance,
       W,
+      bias: Array.from(biasVector(run.model, result.params[k])),
       norms: featureNorms(W, m, n),
       dimensionality: featureDimensionality(W, m, n),
       represented: representedFeatures(W, m, n),
@@ -141,13 +148,32 @@ function introChecks(models: readonly IntroModel[]): Check[] {
   ];
 }
 
-/** The opening figure: for each density, the selected instance's W_i ∈ R², coloured by I_i. */
+/** Panels per row of the opening figure: two rows of five densities. */
+const INTRO_COLUMNS = 5;
+
+/**
+ * The opening figure: for each density, the selected instance's W_i ∈ R² coloured by I_i,
+ * rotated so that W_0 points right and reflected so that the next feature off that axis is
+ * above it, with WᵀW and b under it.
+ */
 function introFigure(models: readonly IntroModel[]): string {
-  return featureDirectionsFigure(models.map((model) => ({
-    title: densityLabel(model.density),
-    directions: range(INTRO_N).map((i) => [model.W[i], model.W[INTRO_N + i]] as const),
-    shade: model.importance,
-  })));
+  const n = INTRO_N;
+  return featureDirectionsFigure(
+    models.map((model) => {
+      const flat = gram(model.W, INTRO_M, n);
+      return {
+        title: densityLabel(model.density),
+        directions: canonicalDirections(model.W, n),
+        shade: model.importance,
+        gram: {
+          gram: range(n).map((i) => flat.slice(i * n, (i + 1) * n)),
+          bias: model.bias,
+        },
+      };
+    }),
+    "importance Iᵢ",
+    { columns: INTRO_COLUMNS },
+  );
 }
 
 /** The paper's opening figure as a section of the figure book. */
@@ -190,8 +216,13 @@ export const intro: Section<IntroSettings> = {
       tables: {},
       figures: [{
         name: "intro",
-        caption: "Each column is one density 1−S (dense on the left): the selected model's five " +
-          "feature directions W_i in the 2-D hidden space, darker for more important features.",
+        caption: "One panel per density 1−S, densest first, in two rows: the selected model's " +
+          "five feature directions W_i in the 2-D hidden space, darker for more important " +
+          "features, rotated so that W_0 points right (and reflected so that the next feature " +
+          "is above it; the loss does not change under either), and under them WᵀW (entry i, j " +
+          "= W_i·W_j) with the bias b beside it. Dense: W_0 and W_1 orthogonal, the others " +
+          "absent; sparser: antipodal pairs (−1 off the diagonal), then a pentagon with positive " +
+          "and negative interference and negative biases.",
         svg: introFigure(models),
       }],
       checks: introChecks(models),

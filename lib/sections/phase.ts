@@ -199,13 +199,15 @@ function agreementText(cells: readonly PhaseCell[], key: "phase" | "majority_pha
 }
 
 /**
- * The panels of one (n, m): empirical best-of-k, the paper's majority of the kept restarts, and
- * the theory, with the theory's boundaries on each and the agreements in the titles.
+ * The panels of one (n, m): empirical best of the k = `restarts` restarts, the paper's majority
+ * of the k − 1 kept, and the theory, with the theory's boundaries on each and the agreements in
+ * the titles.
  */
 export function phasePanels(
   cells: readonly PhaseCell[],
   ratios: readonly number[],
   densities: readonly number[],
+  restarts: number,
 ): PhasePanel[] {
   const { n, m } = cells[0];
   const grid = (key: "phase" | "majority_phase" | "theory_phase") =>
@@ -213,16 +215,19 @@ export function phasePanels(
   const boundaries = theoryBoundaries(n, m);
   const percent = (key: "phase" | "majority_phase") => Math.round(100 * agreement(cells, key));
   const panel = (title: string, phases: ExtraFeaturePhase[][]) => ({
-    title: `n=${n}, m=${m}: ${title}`,
+    title,
     importance: ratios,
     density: densities,
     phases,
     boundaries,
   });
   return [
-    panel(`best of k (${percent("phase")}% agree)`, grid("phase")),
-    panel(`majority (${percent("majority_phase")}% agree)`, grid("majority_phase")),
-    panel("theory", grid("theory_phase")),
+    panel(`best of ${restarts} restarts: ${percent("phase")}% agree`, grid("phase")),
+    panel(
+      `majority of ${restarts - 1} kept: ${percent("majority_phase")}% agree`,
+      grid("majority_phase"),
+    ),
+    panel("theory (§5.2)", grid("theory_phase")),
   ];
 }
 
@@ -237,8 +242,8 @@ export interface PhaseSettings extends SectionSettings, ScaleTraining {
 /** Agreement with the theory that a diagram must reach (quick scale measures 96–97%). */
 const AGREEMENT = 0.9;
 
-/** The claims of §5 about one diagram, measured on its grid. */
-function phaseChecks(cells: readonly PhaseCell[], figure: string): Check[] {
+/** The claims of §5 about one diagram, measured on its grid of `restarts` restarts a point. */
+function phaseChecks(cells: readonly PhaseCell[], figure: string, restarts: number): Check[] {
   const { n, m } = cells[0];
   const near = cells.filter((cell) => cell.loss <= 1.1 * cell.theory_loss).length;
   return [
@@ -249,9 +254,9 @@ function phaseChecks(cells: readonly PhaseCell[], figure: string): Check[] {
         "dedicated follows the closed-form phase diagram of §5.2.",
       requires: `the best restart's phase equals the theory's at ≥ ${100 * AGREEMENT}% of grid ` +
         "points",
-      measured: `${agreementText(cells, "phase")} best of k; ${
+      measured: `${agreementText(cells, "phase")} best of ${restarts} restarts; ${
         agreementText(cells, "majority_phase")
-      } majority of the kept restarts (the paper's aggregation)`,
+      } majority of the ${restarts - 1} kept (the paper's aggregation)`,
       status: verdict(agreement(cells, "phase") >= AGREEMENT),
     },
     {
@@ -314,11 +319,18 @@ export const phase: Section<PhaseSettings> = {
       figures.push({
         name: `phase_${experiment}`,
         caption: `n = ${n}, m = ${m}: the extra (last) feature's fate over its relative ` +
-          "importance r and the density 1−S: best of k restarts, the paper's majority of the " +
-          "kept restarts, and the closed-form theory, whose boundaries are drawn on each.",
-        svg: phaseDiagramFigure(phasePanels(shapeCells, ratios, densities)),
+          "importance r and the density p = 1−S, each cell one grid point trained from " +
+          `k = ${settings.restarts} random initialisations (restarts): left, the phase of the ` +
+          "restart of lowest expected loss; middle, the paper's aggregation, the majority phase " +
+          `of the ${settings.restarts - 1} restarts kept after discarding the highest-loss one; ` +
+          "right, the closed-form optimum of §5.2, whose boundaries are drawn on each panel. The " +
+          "titles give the share of grid points whose phase matches the theory's.",
+        svg: phaseDiagramFigure(
+          phasePanels(shapeCells, ratios, densities, settings.restarts),
+          `n = ${n}, m = ${m}: the extra feature's phase`,
+        ),
       });
-      checks.push(...phaseChecks(shapeCells, `phase_${experiment}`));
+      checks.push(...phaseChecks(shapeCells, `phase_${experiment}`, settings.restarts));
       return scoredExperiment(experiment, trainedShape, losses);
     });
     return {

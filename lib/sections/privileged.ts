@@ -243,11 +243,19 @@ export const privileged: Section<PrivilegedSettings> = {
       },
       figures: [{
         name: "neurons",
-        caption: "The lowest-loss model at each density: each bar is a neuron, its input " +
-          "weights |W[j, i]| stacked by feature (negative weights below the axis), marked " +
-          "monosemantic or polysemantic. Dense: five neurons for the five most important " +
-          "features; very sparse: all ten features, each on a pair of neurons.",
-        svg: neuronBarsFigure(points.map((point) => neuronPanel(point, n))),
+        caption: `The lowest-loss of ${settings.restarts} restarts at each density (the ` +
+          "paper's: of 1000). Top, the paper's stacked bars: each bar is a neuron, its input " +
+          "weights W[j, i] stacked by feature (negative weights below the axis), each segment " +
+          "labelled with its feature where there is room; under each bar a grey square marks a " +
+          "monosemantic neuron, a black one a polysemantic one. Bottom, the same W as a " +
+          "heatmap: a row per feature (most important at the top), each neuron's column under " +
+          "its bar, blue for positive weights and red for negative. Dense (1−S = 0.75): five " +
+          "neurons for the five most important features, the heatmap's diagonal; very sparse " +
+          "(1−S ≤ 0.02): all ten features, each on a pair of neurons (the two blue cells of " +
+          "its row), the C(5, 2) = 10 pair code.",
+        svg: neuronBarsFigure(points.map((point) => neuronPanel(point, n)), {
+          weightLabel: "W[j, i]",
+        }),
       }],
       checks: privilegedChecks(points),
     };

@@ -57,3 +57,48 @@ Deno.test("computation's natural-solution check: |x| = ReLU(x) + ReLU(−x) pass
   assert.equal(naturalCheck(true), "pass");
   assert.equal(naturalCheck(false), "fail");
 });
+
+/**
+ * A constructed sweep model: 20 monosemantic neurons and 20 that carry two features (weights 1
+ * and ½). With `importantMonosemantic` the monosemantic neurons serve features 0–19 and the
+ * polysemantic ones 20–59; else the reverse (the polysemantic ones lead with features 0–19, the
+ * monosemantic ones serve 20–39).
+ */
+function orderedModel(importantMonosemantic: boolean): number[] {
+  const { n, m } = COMPUTATION_SETUP.sweep;
+  const W1 = Array(m * n).fill(0);
+  const W2 = Array(n * m).fill(0);
+  const connect = (j: number, i: number, w: number) => {
+    W1[j * n + i] = w;
+    W2[i * m + j] = 1;
+  };
+  for (let k = 0; k < m / 2; k++) {
+    const [mono, poly] = importantMonosemantic ? [k, k + m / 2] : [k + m / 2, k];
+    connect(mono, importantMonosemantic ? k : m / 2 + k, 1);
+    const [a, b] = importantMonosemantic ? [m / 2 + 2 * k, m / 2 + 2 * k + 1] : [k, m + k];
+    connect(poly, a, 1);
+    connect(poly, b, 0.5);
+  }
+  return [...W1, ...W2, ...Array(n).fill(0)];
+}
+
+/** The ordering check's status on the sweep of {@link orderedModel}(`ordered(density)`). */
+function orderingCheck(ordered: (density: number) => boolean): string {
+  const settings = { ...computation.scales.quick, restarts: 1, samples: 256 };
+  const [natural, sweep] = computation.runs(settings, 0);
+  const params = sweep.run.instances.map((instance) => orderedModel(ordered(instance.density[0])));
+  assert.equal(params[0].length, paramLayout(sweep.run.model).count);
+  const zeros = new Float64Array(paramLayout(natural.run.model).count);
+  const trained = new Map([
+    ["natural", constructedTrained(natural.run, natural.run.instances.map(() => zeros))],
+    ["sweep", constructedTrained(sweep.run, params)],
+  ]);
+  const { checks } = computation.analyse(settings, trained, new Map());
+  return checks.find((check) => check.id === "important-stay-monosemantic")!.status;
+}
+
+Deno.test("computation's ordering check: passes when the monosemantic neurons serve the important features, holds partly where only some densities do, fails reversed", () => {
+  assert.equal(orderingCheck(() => true), "pass");
+  assert.equal(orderingCheck((density) => density >= 0.1), "partial");
+  assert.equal(orderingCheck(() => false), "fail");
+});

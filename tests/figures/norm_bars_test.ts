@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { DOMParser } from "linkedom";
+import { featureNormBarsFigure } from "../../lib/figures/norm_bars.ts";
+
+function parseSvg(svg: string) {
+  return new DOMParser().parseFromString(svg, "image/svg+xml");
+}
+
+const panel = {
+  title: "t",
+  norms: Array.from({ length: 20 }, (_, i) => 1 - i / 20),
+  superposition: Array<number>(20).fill(0),
+};
+
+Deno.test("featureNormBarsFigure() labels the feature indices of its bars", () => {
+  const doc = parseSvg(featureNormBarsFigure([panel]));
+  const labels = [...doc.querySelectorAll("g.index-ticks text")].map((text) => text.textContent);
+  assert.deepEqual(labels, ["0", "5", "10", "15"]);
+});
+
+Deno.test("featureNormBarsFigure() marks a threshold norm in every panel and names it", () => {
+  const plain = parseSvg(featureNormBarsFigure([panel, panel]));
+  assert.equal(plain.querySelectorAll("line.norm-mark").length, 2); // ‖W_i‖ = 1 only
+  const svg = featureNormBarsFigure([panel, panel], {
+    threshold: { norm: 0.5, label: "represented beyond 0.5" },
+  });
+  const doc = parseSvg(svg);
+  const marks = [...doc.querySelectorAll("g.panel")[0].querySelectorAll("line.norm-mark")]
+    .map((line) => Number(line.getAttribute("x1")));
+  assert.equal(marks.length, 2);
+  assert.ok(Math.abs(marks[1] - marks[0] / 2) < 0.01, "0.5 lies halfway to 1");
+  assert.equal(doc.querySelectorAll("line.norm-mark").length, 4);
+  assert.ok(svg.includes(">represented beyond 0.5<"));
+  assert.ok(svg.includes(">0.5<"));
+});
