@@ -353,7 +353,8 @@ export const computation: Section<ComputationSettings> = {
     title: "Computation in superposition",
     summary: "the absolute-value task h = ReLU(W₁x), y' = ReLU(W₂h + b): n=3, m=6 learns a " +
       "positive and a negative neuron per feature; n=100, m=40, I=0.8^i over sparsity turns " +
-      "neurons polysemantic, the most important last; asymmetric superposition motifs found",
+      "neurons polysemantic (the most important tend to stay monosemantic, partly); asymmetric " +
+      "superposition motifs found",
   },
   scales: {
     quick: {
