@@ -8,10 +8,11 @@ import { drawGramLegend, drawGramMatrix, gramHeight, type GramMatrix } from "./h
 import {
   append,
   createFigure,
-  drawPanelRow,
+  drawPanelGrid,
   drawRampLegend,
   drawSwatchLegend,
   FAINT,
+  gridShape,
   LEGEND_GRADIENT_ID,
   LEGEND_HEIGHT,
   LEGEND_WIDTH,
@@ -80,10 +81,7 @@ export function featureDirectionsFigure(
   const scale = (half - 6) / Math.max(1, ...norms);
   const grams = panels.flatMap((panel) => panel.gram === undefined ? [] : [panel.gram]);
   const withGram = grams.length > 0;
-  const columns = Math.min(options.columns ?? panels.length, panels.length);
-  const rows = d3.range(0, panels.length, columns).map((start: number) =>
-    panels.slice(start, start + columns)
-  );
+  const { columns, rows } = gridShape(panels.length, options.columns);
   const panelHeight = PANEL_SIZE + (withGram ? ROW_GAP + gramHeight(grams) : 0);
   const rowHeight = TITLE_HEIGHT + panelHeight + ROW_GAP;
 
@@ -113,16 +111,13 @@ export function featureDirectionsFigure(
   };
 
   const document = newDocument();
-  const legendTop = rows.length * rowHeight;
+  const legendTop = rows * rowHeight;
   const root = createFigure(
     document,
     rowWidth(columns, PANEL_SIZE),
     legendTop + LEGEND_HEIGHT,
   );
-  rows.forEach((row: DirectionsPanel[], index: number) => {
-    const group = append(root, "g", { transform: `translate(0,${index * rowHeight})` });
-    drawPanelRow(group, row, PANEL_SIZE, drawDirections);
-  });
+  drawPanelGrid(root, panels, { columns, panelWidth: PANEL_SIZE, rowHeight }, drawDirections);
   if (typeof legend === "string") {
     drawRampLegend(root, MARGIN, legendTop, legend, ramp.domain(), ramp);
   } else {

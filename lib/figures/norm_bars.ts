@@ -7,10 +7,11 @@ import {
   append,
   createFigure,
   drawIndexTicks,
-  drawPanelRow,
+  drawPanelGrid,
   drawRampLegend,
   FAINT,
   formatShort,
+  gridShape,
   indexTicks,
   LEGEND_HEIGHT,
   LEGEND_WIDTH,
@@ -43,6 +44,8 @@ export interface NormBarsOptions {
    * line in every panel and named in the legend by `label`.
    */
   threshold?: { norm: number; label: string };
+  /** Panels per row (default: all in one row); every row shares the scale and the legend. */
+  columns?: number;
 }
 
 /** The dash of the threshold line, darker than the unit line. */
@@ -68,15 +71,13 @@ export function featureNormBarsFigure(
   const mostFeatures = Math.max(...panels.map((panel) => panel.norms.length));
   const barsHeight = Math.min(PANEL_SIZE, mostFeatures * 16);
   const { threshold } = options;
+  const rowHeight = TITLE_HEIGHT + barsHeight + 44;
+  const { columns, rows } = gridShape(panels.length, options.columns);
 
   const document = newDocument();
-  const legendTop = TITLE_HEIGHT + barsHeight + 44;
-  const root = createFigure(
-    document,
-    rowWidth(panels.length, PANEL_SIZE),
-    legendTop + LEGEND_HEIGHT,
-  );
-  drawPanelRow(root, panels, PANEL_SIZE, (group, panel) => {
+  const legendTop = rows * rowHeight;
+  const root = createFigure(document, rowWidth(columns, PANEL_SIZE), legendTop + LEGEND_HEIGHT);
+  drawPanelGrid(root, panels, { columns, panelWidth: PANEL_SIZE, rowHeight }, (group, panel) => {
     requireLength(panel.superposition.length, panel.norms.length, `${panel.title}: superposition`);
     const y = d3.scaleBand(d3.range(panel.norms.length), [0, barsHeight]).paddingInner(0.15);
     panel.norms.forEach((norm, i) => {

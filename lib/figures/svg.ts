@@ -194,6 +194,30 @@ export function drawPanelRow<Panel extends { title: string }>(
   });
 }
 
+/**
+ * Draws titled panels in rows of at most `columns` (all in one row by default), each row
+ * `rowHeight` below the last, with {@link drawPanelRow}; returns the columns and rows used.
+ */
+export function drawPanelGrid<Panel extends { title: string }>(
+  root: Selection,
+  panels: readonly Panel[],
+  layout: { columns?: number; panelWidth: number; rowHeight: number },
+  draw: (group: Selection, panel: Panel) => void,
+): { columns: number; rows: number } {
+  const { columns, rows } = gridShape(panels.length, layout.columns);
+  for (let row = 0; row < rows; row++) {
+    const group = append(root, "g", { transform: `translate(0,${row * layout.rowHeight})` });
+    drawPanelRow(group, panels.slice(row * columns, (row + 1) * columns), layout.panelWidth, draw);
+  }
+  return { columns, rows };
+}
+
+/** The columns and rows {@link drawPanelGrid} lays `count` panels out in. */
+export function gridShape(count: number, columns?: number): { columns: number; rows: number } {
+  const used = Math.min(columns ?? count, count);
+  return { columns: used, rows: Math.ceil(count / used) };
+}
+
 /** Width of a figure holding a row of panels (at least wide enough for a legend). */
 export function rowWidth(panelCount: number, panelWidth: number): number {
   const panels = panelCount * panelWidth + (panelCount - 1) * PANEL_GAP;

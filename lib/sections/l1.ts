@@ -215,12 +215,10 @@ function l1Figure(points: readonly Point[], m: number): string {
     norms: point.norms,
     superposition: point.overlap,
   }));
-  const rows = range(Math.ceil(panels.length / BARS_PER_ROW)).map((row) =>
-    featureNormBarsFigure(panels.slice(row * BARS_PER_ROW, (row + 1) * BARS_PER_ROW))
-  );
+  const bars = featureNormBarsFigure(panels, { columns: BARS_PER_ROW });
   return stackFigures([
     { heading: "features represented and reconstruction loss against λ", svgs: charts },
-    { heading: "‖Wᵢ‖ per feature (most important first), coloured by superposition", svgs: rows },
+    { heading: "‖Wᵢ‖ per feature (most important first), coloured by superposition", svgs: [bars] },
   ]);
 }
 

@@ -33,3 +33,25 @@ Deno.test("featureNormBarsFigure() marks a threshold norm in every panel and nam
   assert.ok(svg.includes(">represented beyond 0.5<"));
   assert.ok(svg.includes(">0.5<"));
 });
+
+Deno.test("featureNormBarsFigure() wraps panels into rows of `columns` under one legend", () => {
+  const oneRow = parseSvg(featureNormBarsFigure([panel, panel, panel]));
+  const wrapped = parseSvg(featureNormBarsFigure([panel, panel, panel], { columns: 2 }));
+  const size = (doc: ReturnType<typeof parseSvg>) => {
+    const root = doc.querySelector("svg")!;
+    return [Number(root.getAttribute("width")), Number(root.getAttribute("height"))];
+  };
+  const [oneWidth, oneHeight] = size(oneRow);
+  const [width, height] = size(wrapped);
+  assert.ok(
+    width < oneWidth && height > oneHeight,
+    `${width}×${height} vs ${oneWidth}×${oneHeight}`,
+  );
+  assert.equal(wrapped.querySelectorAll("g.panel").length, 3);
+  assert.equal(wrapped.querySelectorAll("g.legend").length, 1);
+  // The third panel starts a second row, at the first panel's x.
+  const offsets = [...wrapped.querySelectorAll("g.panel")].map((group) =>
+    group.getAttribute("transform")
+  );
+  assert.equal(offsets[2], offsets[0]);
+});
