@@ -6,7 +6,7 @@
  */
 import type * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
-/** Plot's scale options, which {@link axisOptions} returns. */
+/** Plot's scale options, which {@link axisScale} returns. */
 export type ScaleOptions = Plot.ScaleOptions;
 import {
   createFigure,
@@ -47,13 +47,6 @@ function logTickLabel(value: number): string {
   return value > 0 && value < 1e-3
     ? Number(value.toPrecision(2)).toExponential().replace("-", "−")
     : formatShort(value);
-}
-
-/** Plot options for a labelled axis; log axes label their ticks with {@link formatShort}. */
-export function axisOptions(log: boolean, label: string, tickSuffix = ""): ScaleOptions {
-  if (!log) return { type: "linear", label, labelAnchor: "center" };
-  const tickFormat = (value: number) => logTickLabel(value) + tickSuffix;
-  return { type: "log", label, labelAnchor: "center", tickFormat };
 }
 
 /**
@@ -112,7 +105,7 @@ const LOG_MANTISSAS = [[1], [1, 3], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]];
 /**
  * The ticks m·10ᵏ within [low, high] for the given mantissas (to rounding).
  */
-function logTicks(low: number, high: number, mantissas: readonly number[]): number[] {
+export function logTicks(low: number, high: number, mantissas: readonly number[]): number[] {
   const ticks: number[] = [];
   for (let power = Math.floor(Math.log10(low)); power <= Math.ceil(Math.log10(high)); power++) {
     for (const mantissa of mantissas) {

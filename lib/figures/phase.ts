@@ -5,7 +5,7 @@
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import type { ExtraFeaturePhase } from "../analysis/theory.ts";
-import { frameChart } from "./axes.ts";
+import { frameChart, logTicks } from "./axes.ts";
 import {
   formatShort,
   MARGIN,
@@ -60,11 +60,8 @@ function logCellEdges(centers: readonly number[]): number[] {
   return [centers[0] ** 2 / inner[0], ...inner, centers[last] ** 2 / inner[inner.length - 1]];
 }
 
-/**
- * Ticks of both log axes, at 1, 2 and 5 per decade (0.01 … 10): evenly spaced on a log axis, and
- * 0.5 sits by the triple point p = 4/7.
- */
-const LOG_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10];
+/** Ticks of both log axes: 1, 2 and 5 per decade, so that 0.5 sits by the triple point p = 4/7. */
+const TICK_MANTISSAS = [1, 2, 5];
 
 /**
  * Phase diagrams of the extra feature over relative importance r (log x, e.g. 0.1–10) and
@@ -97,7 +94,7 @@ export function phaseDiagramFigure(panels: readonly PhasePanel[], title?: string
   );
   const phases = Object.keys(PHASE_STYLE) as Phase[];
   const ticksWithin = (edges: number[]) =>
-    LOG_TICKS.filter((tick) => tick >= Math.min(...edges) && tick <= Math.max(...edges));
+    logTicks(Math.min(...edges), Math.max(...edges), TICK_MANTISSAS);
   const xTicks = ticksWithin(cells.flatMap((cell) => [cell.x1, cell.x2]));
   const yTicks = ticksWithin(cells.flatMap((cell) => [cell.y1, cell.y2]));
   const document = newDocument();
